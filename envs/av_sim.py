@@ -1,0 +1,136 @@
+"""A MuJoCo model that is seen (RGB + foreground mask) and heard (contact-driven modal sound)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .backend import fast_scene_flags, make_renderer, mujoco
+from .contacts import ContactTracker
+from .materials import get_material, sample_modes
+from .sound import SAMPLE_RATE, SAMPLES_PER_STEP, ModalSynth, scrape_noise
+
+CONTROL_DT = SAMPLES_PER_STEP / SAMPLE_RATE  # 0.05 s: 20 Hz control
+REFERENCE_MASS = 0.5  # kg: an impulse on a body of this mass excites its modes at unit scale
+STATIC_MASS = 20.0  # kg: what a static geom (table, wall) weighs for sound
+
+
+class AudioVisualSim:
+    """Steps a MuJoCo model substep by substep, turning its contacts into 16 kHz audio and rendering it."""
+
+    def __init__(self, model: mujoco.MjModel, data: mujoco.MjData, n_substeps: int,
+                 geom_materials: dict[str, str] | None = None, default_material: str = "plastic",
+                 static_material: str = "wood", camera: str | mujoco.MjvCamera | None = None,
+                 width: int = 64, height: int = 64, foreground_geoms: list[int] | None = None,
+                 audio_gain: float = 1.0, scrape_gain: float = 0.02,
+                 approach_threshold: float = 0.1) -> None:
+        dt = model.opt.timestep * n_substeps
+        if abs(dt - CONTROL_DT) > 1e-9:
+            raise ValueError(
+                f"audio needs 20 Hz control (timestep x substeps = {CONTROL_DT} s, {SAMPLES_PER_STEP} "
+                f"samples at {SAMPLE_RATE} Hz), got {model.opt.timestep} x {n_substeps} = {dt:g} s; "
+                f"choose frame_skip = {CONTROL_DT / model.opt.timestep:g}"
+            )
+        self.model, self.data, self.n_substeps = model, data, n_substeps
+        self.samples_per_substep = SAMPLES_PER_STEP // n_substeps
+        self.tracker = ContactTracker(model, approach_threshold=approach_threshold)
+        self.synth = ModalSynth(gain=audio_gain)
+        self.scrape_gain = scrape_gain
+        names = [mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_GEOM, g) or f"geom{g}" for g in range(model.ngeom)]
+        self.geom_names = names
+        geom_materials = geom_materials or {}
+        unknown = sorted(set(geom_materials) - set(names))
+        if unknown:
+            raise ValueError(f"materials given for geoms that do not exist: {unknown}; geoms: {names}")
+        static = model.geom_bodyid == 0
+        self.geom_material = [
+            geom_materials.get(n, static_material if static[g] else default_material) for g, n in enumerate(names)
+        ]
+        for m in set(self.geom_material):
+            get_material(m)  # fail early on an unknown preset name
+        fg = np.flatnonzero(~static) if foreground_geoms is None else np.asarray(foreground_geoms, dtype=int)
+        self._fg_lut = np.zeros(model.ngeom + 1, dtype=bool)  # last entry: background (-1)
+        self._fg_lut[fg] = True
+        self.renderer = make_renderer(model, height, width)
+        self.camera = camera if camera is not None else -1
+        self._rng = np.random.default_rng(0)
+        self._excite_scale = np.ones(model.ngeom)
+        self._shapes: list[np.ndarray] = []
+
+    def reset(self, rng: np.random.Generator) -> None:
+        """Fall silent, forget contacts and draw each geom's modes (per-object jitter) from `rng`."""
+        self._rng = rng
+        # Modal velocity ~ impulse / modal mass: a light object rings louder than a heavy one for
+        # the same impulse; static geoms (table, walls) count as STATIC_MASS kg.
+        mass = np.where(self.model.geom_bodyid == 0, STATIC_MASS,
+                        self.model.body_subtreemass[self.model.body_rootid[self.model.geom_bodyid]])
+        self._excite_scale = REFERENCE_MASS / np.maximum(mass, 1e-3)
+        bodies = [sample_modes(get_material(m), rng) for m in self.geom_material]
+        self.synth.set_bodies(bodies)
+        self._shapes = [self.synth.spectrum_shape(g, SAMPLES_PER_STEP) for g in range(self.model.ngeom)]
+        self.tracker.reset()
+
+    def set_material(self, geom: int, material: str, rng: np.random.Generator) -> None:
+        """Give one geom another material's sound (call after reset, before stepping)."""
+        self.geom_material[geom] = material
+        self.reset(rng)
+
+    def begin_step(self) -> None:
+        """Mark the start of a control step."""
+        self.tracker.begin_step()
+
+    def after_substep(self, substep: int) -> None:
+        """Record contacts after one mj_step of the current control step."""
+        self.tracker.after_substep(self.data, substep)
+
+    def step(self, n_substeps: int | None = None) -> None:
+        """Advance one control step (data.ctrl already set), tracking contacts at every substep."""
+        self.begin_step()
+        m, d = self.model, self.data
+        for k in range(self.n_substeps if n_substeps is None else n_substeps):
+            mujoco.mj_step(m, d)
+            self.tracker.after_substep(d, k)
+
+    def end_step(self) -> tuple[np.ndarray, list[dict[str, Any]]]:
+        """Synthesise the step's audio from its contacts; return (audio float32 [800], contact events)."""
+        events = []
+        for imp in self.tracker.step_impacts:
+            onset = imp.onset_substep * self.samples_per_substep
+            for g in imp.geoms:
+                self.synth.excite(g, onset, imp.impulse * self._excite_scale[g])
+            g0, g1 = imp.geoms
+            events.append({
+                "onset_sample": int(onset), "impulse": float(imp.impulse), "speed": float(imp.speed),
+                "geoms": (self.geom_names[g0], self.geom_names[g1]),
+                "materials": (self.geom_material[g0], self.geom_material[g1]),
+            })
+        for imp in self.tracker.carried:  # impulse an impact kept gaining after the step boundary
+            for g in imp.geoms:
+                self.synth.excite(g, 0, imp.impulse * self._excite_scale[g])
+        out = self.synth.render()
+        for s in self.tracker.slides(self.data):
+            level = self.scrape_gain * np.sqrt(s.normal_force * s.tangential_speed)
+            shape = self._shapes[s.geoms[0]] + self._shapes[s.geoms[1]]
+            out += scrape_noise(self._rng, shape, level, SAMPLES_PER_STEP)
+        return np.tanh(out).astype(np.float32), events
+
+    def render(self, with_mask: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+        """Render RGB uint8 [H, W, 3] and the foreground mask bool [H, W] from segmentation."""
+        r = self.renderer
+        r.update_scene(self.data, camera=self.camera)
+        fast_scene_flags(r)
+        image = r.render().copy()
+        if not with_mask:
+            return image, None
+        r.enable_segmentation_rendering()
+        try:
+            seg = r.render()
+        finally:
+            r.disable_segmentation_rendering()
+        ids = np.where(seg[..., 1] == int(mujoco.mjtObj.mjOBJ_GEOM), seg[..., 0], -1)
+        return image, self._fg_lut[ids]
+
+    def close(self) -> None:
+        """Free the renderer's GL context."""
+        self.renderer.close()

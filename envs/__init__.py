@@ -9,8 +9,9 @@ from gymnasium.envs.registration import register, registry  # noqa: E402
 from .av_sim import AudioVisualSim  # noqa: E402
 from .drop import DropEnv  # noqa: E402
 from .push import PushEnv  # noqa: E402
+from .wrapper import AudioVisualWrapper  # noqa: E402
 
-__all__ = ["AudioVisualSim", "DropEnv", "PushEnv", "RenderBackendError"]
+__all__ = ["AudioVisualSim", "AudioVisualWrapper", "DropEnv", "PushEnv", "RenderBackendError"]
 
 if "worldsim/Push-v0" not in registry:
     register(id="worldsim/Push-v0", entry_point="worldsim.envs.push:PushEnv", max_episode_steps=None)

@@ -4,4 +4,4 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from . import envs  # noqa: E402,F401  (registers the gymnasium environments)
+from . import agents, envs  # noqa: E402,F401  (envs registers the gymnasium environments)

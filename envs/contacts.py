@@ -39,6 +39,7 @@ class ContactTracker:
         # spread it over the pyramid's edges, so those models go through mj_contactForce.
         self._elliptic = model.opt.cone == mujoco.mjtCone.mjCONE_ELLIPTIC
         self._f6 = np.zeros(6)
+        self._extent = float(model.stat.extent)
         self.approach_threshold = approach_threshold
         self.window = max(1, round(window_s / model.opt.timestep))
         self.rearm = max(1, round(rearm_s / model.opt.timestep))
@@ -132,13 +133,21 @@ class ContactTracker:
         """Persisting contacts at the end of a step whose tangential speed exceeds the threshold."""
         if not data.ncon:
             return []
+        # Cheap bound first: a pair can only slide if one of its bodies moves (|v| + |w| * extent).
+        cvel = data.cvel
+        moving = (np.abs(cvel[:, 3:]).sum(1) + np.abs(cvel[:, :3]).sum(1) * self._extent) > self.slide_threshold
+        con = data.contact
+        geom = con.geom
+        candidates = moving[self.model.geom_bodyid[geom]].any(axis=1)
+        if not candidates.any():
+            return []
         keys, force = self._keys(data), self._normal_forces(data)
         out: dict[int, Slide] = {}
-        con = data.contact
-        for i, key in enumerate(keys.tolist()):
+        for i in np.flatnonzero(candidates).tolist():
+            key = int(keys[i])
             if key in out or key in self._open or force[i] <= 0.0:
                 continue
-            g0, g1 = int(con.geom[i, 0]), int(con.geom[i, 1])
+            g0, g1 = int(geom[i, 0]), int(geom[i, 1])
             mujoco.mj_objectVelocity(self.model, data, mujoco.mjtObj.mjOBJ_GEOM, g0, self._vel, 0)
             v = self._vel[3:].copy()
             mujoco.mj_objectVelocity(self.model, data, mujoco.mjtObj.mjOBJ_GEOM, g1, self._vel, 0)

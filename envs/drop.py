@@ -20,7 +20,7 @@ CUBE = 0.045  # half-size of the dropped cube
 
 _XML = """
 <mujoco model="drop">
-  <option timestep="0.002" cone="elliptic" integrator="implicitfast"/>
+  <option timestep="0.0025" cone="elliptic" integrator="implicitfast"/>
   <visual>
     <quality shadowsize="0" offsamples="0"/>
     <global offwidth="{buf}" offheight="{buf}"/>

@@ -15,7 +15,7 @@ MAX_SPEED = 0.5  # m/s at |action| = 1
 
 _XML = """
 <mujoco model="push">
-  <option timestep="0.002" cone="elliptic" integrator="implicitfast"/>
+  <option timestep="0.0025" cone="elliptic" integrator="implicitfast"/>
   <visual>
     <quality shadowsize="0" offsamples="0"/>
     <global offwidth="{buf}" offheight="{buf}"/>

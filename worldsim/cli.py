@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
+
+
+def _json_arg(text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise argparse.ArgumentTypeError(f"not valid JSON ({exc}): {text!r}") from exc
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(f"expected a JSON object like '{{\"width\": 64}}', got {text!r}")
+    return value
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -16,22 +27,79 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _collect(args: argparse.Namespace) -> int:
+    from .agents import make_policy
+    from .data import CollectConfig, collect
+
+    config = CollectConfig(env_id=args.env, episodes=args.episodes, policy=args.policy, seed=args.seed,
+                           env_kwargs=args.env_kwargs)
+    stats = collect(args.out, config, functools.partial(make_policy, args.policy), workers=args.workers,
+                    resume=args.resume)
+    print(json.dumps({k: round(v, 2) if isinstance(v, float) else v for k, v in stats.items()}))
+    return 0
+
+
+def _dataset(args: argparse.Namespace) -> int:
+    from .data import check_dataset, dataset_info, export_episode
+
+    if args.action == "info":
+        print(json.dumps(dataset_info(args.dir), indent=2))
+    elif args.action == "check":
+        report = check_dataset(args.dir)
+        print(json.dumps(report, indent=2))
+        print(f"ok: {report['verified']} episode files verified")
+    else:
+        print(export_episode(args.dir, args.episode, args.out))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="worldsim", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
     demo = sub.add_parser("demo", help="run the main job at a small built-in scale (scripted robots, mp4 with sound)")
     demo.add_argument("--out", default="runs/demo", help="output directory (default runs/demo)")
     demo.add_argument("--episodes", type=int, default=2, help="episodes per scene (default 2)")
     demo.add_argument("--seed", type=int, default=0, help="seed of the first episode (default 0)")
     demo.set_defaults(func=_demo)
+
+    col = sub.add_parser("collect", help="roll out a policy in a real env in parallel and store a dataset")
+    col.add_argument("--env", required=True, help="gymnasium id, e.g. worldsim/Push-v0")
+    col.add_argument("--episodes", type=int, required=True, help="number of whole episodes wanted")
+    col.add_argument("--policy", choices=["random", "scripted"], default="scripted",
+                     help="random: persistent random walk; scripted: expert that goes for the objects, with noise")
+    col.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    col.add_argument("--seed", type=int, default=0, help="dataset seed; episode i depends only on (seed, i)")
+    col.add_argument("--env-kwargs", type=_json_arg, default={}, help="JSON kwargs for gymnasium.make")
+    col.add_argument("--out", required=True, help="dataset directory")
+    col.add_argument("--resume", action="store_true", help="complete an interrupted dataset to --episodes")
+    col.set_defaults(func=_collect)
+
+    ds = sub.add_parser("dataset", help="inspect a dataset: info, check, export")
+    ds_sub = ds.add_subparsers(dest="action", required=True, metavar="ACTION")
+    info = ds_sub.add_parser("info", help="episodes, steps, bytes, contact events per step, materials")
+    info.add_argument("dir")
+    check = ds_sub.add_parser("check", help="verify every episode file's checksum")
+    check.add_argument("dir")
+    export = ds_sub.add_parser("export", help="write one episode as an mp4 with its audio track")
+    export.add_argument("dir")
+    export.add_argument("--episode", type=int, required=True, help="episode index")
+    export.add_argument("--out", required=True, help="output .mp4 path")
+    ds.set_defaults(func=_dataset)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `worldsim` console script."""
+    """Entry point of the `worldsim` console script; user errors print one line, not a traceback."""
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    from .data import DatasetError
+
+    try:
+        return int(args.func(args))
+    except (DatasetError, ValueError, FileNotFoundError) as exc:
+        print(f"worldsim {args.command}: error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -1,0 +1,37 @@
+"""Built-in policies by name, so commands and worker processes can build them from a string."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import gymnasium as gym
+import numpy as np
+
+from .policy import Policy
+from .random_walk import RandomWalkPolicy
+from .scripted import ScriptedDrop, ScriptedPush
+
+_SCRIPTED = {"worldsim/Push-v0": ScriptedPush, "worldsim/Drop-v0": ScriptedDrop}
+
+
+def _scripted(env: gym.Env, seed: int, noise: float | None = None) -> Policy:
+    env_id = env.spec.id if env.spec is not None else ""
+    if env_id not in _SCRIPTED:
+        raise ValueError(f"no scripted policy for {env_id or type(env.unwrapped).__name__}; "
+                         f"scripted policies exist for {sorted(_SCRIPTED)}")
+    if noise is None:  # collection: a different noise level each episode, for diverse data
+        noise = float(np.random.default_rng([seed, 1]).uniform(0.1, 0.5))
+    return _SCRIPTED[env_id](env, noise=noise, seed=seed)
+
+
+POLICIES: dict[str, Callable[..., Policy]] = {
+    "random": lambda env, seed: RandomWalkPolicy(env.action_space, seed=seed),
+    "scripted": _scripted,
+}
+
+
+def make_policy(name: str, env: gym.Env, seed: int) -> Policy:
+    """Build the built-in policy `name` for `env`, seeded with `seed`."""
+    if name not in POLICIES:
+        raise ValueError(f"unknown policy {name!r}; choose one of {sorted(POLICIES)}")
+    return POLICIES[name](env, seed)

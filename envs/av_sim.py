@@ -23,7 +23,7 @@ class AudioVisualSim:
                  geom_materials: dict[str, str] | None = None, default_material: str = "plastic",
                  static_material: str = "wood", camera: str | mujoco.MjvCamera | None = None,
                  width: int = 64, height: int = 64, foreground_geoms: list[int] | None = None,
-                 audio_gain: float = 1.0, scrape_gain: float = 0.02,
+                 audio_gain: float = 1.0, scrape_gain: float = 0.004,
                  approach_threshold: float = 0.1) -> None:
         dt = model.opt.timestep * n_substeps
         if abs(dt - CONTROL_DT) > 1e-9:
@@ -99,11 +99,11 @@ class AudioVisualSim:
         events = []
         for imp in self.tracker.step_impacts:
             onset = imp.onset_substep * self.samples_per_substep
-            for g in imp.geoms:
-                self.synth.excite(g, onset, imp.impulse * self._excite_scale[g])
+            level = sum(self.synth.excite(g, onset, imp.impulse * self._excite_scale[g]) for g in imp.geoms)
             g0, g1 = imp.geoms
             events.append({
                 "onset_sample": int(onset), "impulse": float(imp.impulse), "speed": float(imp.speed),
+                "level": level,  # bound on the impact's peak amplitude before the soft clip
                 "geoms": (self.geom_names[g0], self.geom_names[g1]),
                 "materials": (self.geom_material[g0], self.geom_material[g1]),
             })

@@ -61,13 +61,16 @@ class ModalSynth:
         self._amp[:] = 0.0
         self._hits.clear()
 
-    def excite(self, body: int, onset: int, impulse: float, pulse_s: float | None = None) -> None:
-        """Queue an impact of `impulse` (N s) on `body` at sample `onset` of the current step."""
+    def excite(self, body: int, onset: int, impulse: float, pulse_s: float | None = None) -> float:
+        """Queue an impact of `impulse` (N s) on `body` at sample `onset`; return its peak bound sum |a_k| x gain."""
         if not 0 <= onset < self.n:
             raise ValueError(f"onset sample must be in [0, {self.n}), got {onset}")
-        if impulse > 0.0:
-            width = self._pulse[body] if pulse_s is None else pulse_s
-            self._hits.append((body, onset, float(impulse), width))
+        if impulse <= 0.0:
+            return 0.0
+        width = self._pulse[body] if pulse_s is None else pulse_s
+        self._hits.append((body, onset, float(impulse), width))
+        sl = self._slices[body]
+        return float(impulse * np.sum(self._gains[sl] * half_sine_spectrum(self._freqs[sl], width)) * self.gain)
 
     def render(self) -> np.ndarray:
         """Render this step's samples (float64, unclipped) and advance every mode by one step."""

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 ARRAYS = ("frames", "audio", "masks", "actions", "rewards", "terminated", "truncated", "success",
-          "qpos", "qvel", "ev_step", "ev_onset", "ev_impulse", "ev_speed", "ev_geoms", "ev_materials")
+          "qpos", "qvel", "ev_step", "ev_onset", "ev_impulse", "ev_speed", "ev_level", "ev_geoms", "ev_materials")
 
 
 def sha256(path: str | Path) -> str:
@@ -25,12 +25,13 @@ def sha256(path: str | Path) -> str:
 
 
 def events_to_arrays(events: list[dict[str, Any]]) -> dict[str, np.ndarray]:
-    """Contact events (each with a `step`) as flat arrays: step, onset sample, impulse, speed, geoms, materials."""
+    """Contact events (each with a `step`) as flat arrays: step, onset, impulse, speed, level, geoms, materials."""
     return {
         "ev_step": np.array([e["step"] for e in events], np.int32),
         "ev_onset": np.array([e["onset_sample"] for e in events], np.int32),
         "ev_impulse": np.array([e["impulse"] for e in events], np.float32),
         "ev_speed": np.array([e["speed"] for e in events], np.float32),
+        "ev_level": np.array([e["level"] for e in events], np.float32),
         "ev_geoms": np.array([list(e["geoms"]) for e in events], dtype="U32").reshape(-1, 2),
         "ev_materials": np.array([list(e["materials"]) for e in events], dtype="U16").reshape(-1, 2),
     }

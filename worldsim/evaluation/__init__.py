@@ -1,0 +1,1 @@
+"""Learned vs real: the measures of DESIGN.md, one definition everywhere."""

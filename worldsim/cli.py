@@ -6,6 +6,7 @@ import argparse
 import functools
 import json
 import sys
+from pathlib import Path
 
 
 def _json_arg(text: str) -> dict:
@@ -53,6 +54,50 @@ def _dataset(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train(args: argparse.Namespace) -> int:
+    from .codecs.train import CodecTrainConfig, train_codecs
+    from .dynamics.train import DynamicsTrainConfig, train_dynamics
+
+    results = {}
+    if args.stage in ("codecs", "all"):
+        minutes = args.codec_minutes if args.stage == "all" else args.minutes
+        cfg = CodecTrainConfig(steps=args.codec_steps if args.stage == "all" else args.steps, minutes=minutes,
+                               seed=args.seed)
+        codec_data = args.codec_data or args.data
+        results["codecs"] = train_codecs(codec_data, args.out, cfg, device=args.device)
+    if args.stage in ("dynamics", "all"):
+        codecs_run = args.codecs or args.out
+        cfg = DynamicsTrainConfig(steps=args.steps, minutes=args.minutes, seed=args.seed)
+        results["dynamics"] = train_dynamics(args.data, codecs_run, args.out, cfg, device=args.device)
+    print(json.dumps({stage: {k: round(float(v), 4) for k, v in r.items()} for stage, r in results.items()}))
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from .codecs.evaluate import evaluate_codecs
+
+    if args.what == "codecs":
+        report = evaluate_codecs(args.run, args.data, args.out)
+        print(json.dumps(report["summary"], indent=2))
+    else:
+        from .dynamics.evaluate import evaluate_dynamics
+
+        report = evaluate_dynamics(args.run, args.data, args.out, horizon=args.horizon, max_episodes=args.episodes,
+                                   denoising_steps=args.denoising_steps, pairs=args.pairs)
+        print(json.dumps({k: report[k] for k in ("next_step_psnr", "onset_f1", "mel_l1", "reward_mae",
+                                                  "action_following")}, indent=2))
+        print(f"report: {args.out}, plot: {Path(args.out).with_suffix('.png')}")
+    return 0
+
+
+def _encode(args: argparse.Namespace) -> int:
+    from .codecs.cache import encode_dataset
+
+    for d in args.data:
+        print(encode_dataset(args.run, d))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="worldsim", description=__doc__)
@@ -87,6 +132,36 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--episode", type=int, required=True, help="episode index")
     export.add_argument("--out", required=True, help="output .mp4 path")
     ds.set_defaults(func=_dataset)
+
+    tr = sub.add_parser("train", help="train the world model: codecs, dynamics, or all (both in turn)")
+    tr.add_argument("stage", choices=["codecs", "dynamics", "all"], help="what to train")
+    tr.add_argument("--data", nargs="+", required=True, help="dataset directories (train split used)")
+    tr.add_argument("--codecs", default=None, help="dynamics: run directory whose codecs to use (default --out)")
+    tr.add_argument("--codec-data", nargs="+", default=None, help="all: datasets for the codecs (default --data)")
+    tr.add_argument("--out", required=True, help="run directory; an existing run is resumed")
+    tr.add_argument("--minutes", type=float, default=None, help="wall-clock budget of the stage (dynamics for all)")
+    tr.add_argument("--steps", type=int, default=20000, help="optimisation steps of the stage (dynamics for all)")
+    tr.add_argument("--codec-minutes", type=float, default=18.0, help="all: codec budget in minutes")
+    tr.add_argument("--codec-steps", type=int, default=100000, help="all: codec step cap")
+    tr.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if present)")
+    tr.add_argument("--seed", type=int, default=0)
+    tr.set_defaults(func=_train)
+
+    ev = sub.add_parser("evaluate", help="measure a trained stage on held-out episodes, write a JSON report")
+    ev.add_argument("what", choices=["codecs", "dynamics"])
+    ev.add_argument("--run", required=True, help="run directory")
+    ev.add_argument("--data", nargs="+", required=True, help="dataset directories (val split used)")
+    ev.add_argument("--out", required=True, help="report .json path (a PNG is written beside it)")
+    ev.add_argument("--horizon", type=int, default=16, help="dynamics: open-loop steps (default 16)")
+    ev.add_argument("--episodes", type=int, default=20, help="dynamics: held-out episodes used (default 20)")
+    ev.add_argument("--denoising-steps", type=int, default=3, help="dynamics: sampler steps (default 3)")
+    ev.add_argument("--pairs", type=int, default=20, help="dynamics: action-following pairs (default 20)")
+    ev.set_defaults(func=_evaluate)
+
+    enc = sub.add_parser("encode", help="cache a dataset's latents (frames and audio) for dynamics training")
+    enc.add_argument("--run", required=True, help="run directory with trained codecs")
+    enc.add_argument("--data", nargs="+", required=True, help="dataset directories")
+    enc.set_defaults(func=_encode)
     return parser
 
 

@@ -28,7 +28,7 @@ class AudioAEConfig:
     """Sizes of the audio autoencoder."""
 
     latent_dim: int = 32  # floats per 800-sample step
-    width: int = 64  # channels at 200 samples; 2x at 50 and 10
+    width: int = 32  # channels at 800 and 200 samples; 2x at 50 and 10
     samples: int = 800  # one 20 Hz step at 16 kHz
 
 
@@ -60,7 +60,7 @@ class AudioDecoder(nn.Module):
         self.net = nn.Sequential(
             nn.ConvTranspose1d(2 * w, 2 * w, 5, stride=5), ResBlock1d(2 * w, 1), ResBlock1d(2 * w, 3),
             nn.ConvTranspose1d(2 * w, w, 8, stride=4, padding=2), ResBlock1d(w, 1), ResBlock1d(w, 3),
-            nn.ConvTranspose1d(w, w, 8, stride=4, padding=2), ResBlock1d(w, 1),
+            nn.ConvTranspose1d(w, w, 8, stride=4, padding=2),
             nn.GroupNorm(8, w), nn.SiLU(), nn.Conv1d(w, 1, 7, padding=3),
         )
         self.gate = nn.Sequential(nn.Linear(c.latent_dim, 64), nn.SiLU(), nn.Linear(64, 1))

@@ -1,0 +1,83 @@
+"""Imagined steps/s of the world model (batch 64, 3 denoising steps) beside real env steps/s, in one run.
+
+    python benchmarks/imagine_speed.py --run runs/push --out benchmarks/results/imagine_speed.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import torch
+
+import worldsim  # noqa: F401
+from worldsim.dynamics.model import load_world_model
+
+
+def imagined_rate(run: str, batch: int, denoising_steps: int, steps: int, decode: bool) -> float:
+    """Imagined env steps per second (batch x steps / time), decoding frames and audio or staying in latents."""
+    model = load_world_model(run)
+    k = model.context
+    (c, h, w), d = model.codecs.latent_shape()
+    gen = torch.Generator().manual_seed(0)
+    from worldsim.dynamics.model import LatentState
+
+    state = LatentState(torch.randn(batch, k, c, h, w), torch.randn(batch, k, d),
+                        torch.zeros(batch, k, model.config.unet.action_dim))
+    act = torch.zeros(batch, model.config.unet.action_dim)
+    step = model.step if decode else (lambda s, a, n, generator: (None, None, None, model.imagine(s, a, n, generator=generator)[0]))
+    step(state, act, denoising_steps, generator=gen)  # warm-up
+    t = time.perf_counter()
+    for _ in range(steps):
+        _, _, _, state = step(state, act, denoising_steps, generator=gen)
+    return batch * steps / (time.perf_counter() - t)
+
+
+def real_rate(env_id: str, steps: int) -> float:
+    env = gym.make(env_id)
+    env.reset(seed=0)
+    rng = np.random.default_rng(0)
+    t = time.perf_counter()
+    for i in range(steps):
+        _, _, term, trunc, _ = env.step(rng.uniform(-1, 1, env.action_space.shape).astype(np.float32))
+        if term or trunc:
+            env.reset(seed=i)
+    return steps / (time.perf_counter() - t)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--run", default="pretrained", help="run directory, or 'pretrained'")
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--denoising-steps", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=20, help="batched imagined steps to time")
+    parser.add_argument("--out", default="benchmarks/results/imagine_speed.json")
+    args = parser.parse_args()
+    from worldsim.pretrained import resolve_run
+
+    run = str(resolve_run(args.run))
+    torch.set_num_threads(os.cpu_count() or 1)
+    env_id = load_world_model(run).config.env_id
+    real = real_rate(env_id, 500)
+    decoded = imagined_rate(run, args.batch, args.denoising_steps, args.steps, decode=True)
+    latent = imagined_rate(run, args.batch, args.denoising_steps, args.steps, decode=False)
+    report = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform()}, "run": run, "env": env_id,
+              "batch": args.batch, "denoising_steps": args.denoising_steps,
+              "real_env_steps_per_s": round(real, 1), "imagined_steps_per_s": round(decoded, 1),
+              "imagined_latent_steps_per_s": round(latent, 1), "imagined_over_real": round(decoded / real, 2)}
+    print(f"real {env_id}: {real:.0f} steps/s | imagined (batch {args.batch}, {args.denoising_steps} denoising steps): "
+          f"{decoded:.0f} steps/s decoded, {latent:.0f} steps/s in latent space ({decoded / real:.2f}x real)")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".tmp").write_text(json.dumps(report, indent=2))
+    os.replace(out.with_suffix(".tmp"), out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""Codecs on a tiny real dataset: the loss falls, checkpoints reload exactly, a resumed run continues."""
+
+import functools
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+import worldsim  # noqa: F401
+from worldsim.agents import make_policy
+from worldsim.checkpoint import CheckpointError, load_checkpoint
+from worldsim.codecs.audio_ae import AudioAEConfig
+from worldsim.codecs.cache import encode_dataset
+from worldsim.codecs.frame_ae import FrameAEConfig
+from worldsim.codecs.model import load_codecs
+from worldsim.codecs.train import CodecTrainConfig, train_codecs
+from worldsim.data import CollectConfig, collect
+
+TINY = dict(frame=FrameAEConfig(latent_channels=4, width16=16, width8=32, blocks=1),
+            audio=AudioAEConfig(latent_dim=8, width=16), frame_batch=8, audio_batch=8, warmup=5,
+            log_every=5, checkpoint_every_s=1e9)
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory):
+    root = tmp_path_factory.mktemp("data") / "push"
+    config = CollectConfig(env_id="worldsim/Push-v0", episodes=10, policy="scripted", seed=0,
+                           env_kwargs={"max_episode_steps": 20})
+    collect(root, config, functools.partial(make_policy, "scripted"), workers=2, progress=False)
+    return root
+
+
+def _scalars(run, tag):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    ea = EventAccumulator(str(run / "tb"))
+    ea.Reload()
+    return [e.value for e in ea.Scalars(tag)]
+
+
+def test_training_lowers_the_loss_and_logs_to_tensorboard(tiny_data, tmp_path):
+    run = tmp_path / "run"
+    train_codecs([tiny_data], run, CodecTrainConfig(steps=60, lr=3e-3, **TINY), progress=False)
+    frame, audio = _scalars(run, "codecs/frame_loss"), _scalars(run, "codecs/audio_loss")
+    assert len(frame) == 12
+    assert np.mean(frame[-3:]) < 0.7 * np.mean(frame[:2])
+    assert np.mean(audio[-3:]) < np.mean(audio[:2])
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    ea = EventAccumulator(str(run / "tb"), size_guidance={"images": 0, "audio": 0})
+    ea.Reload()
+    assert ea.Tags()["images"] and "audio/reconstructed" in ea.Tags()["audio"]
+
+
+def test_checkpoint_reloads_to_identical_outputs_and_resume_continues(tiny_data, tmp_path):
+    run = tmp_path / "run"
+    train_codecs([tiny_data], run, CodecTrainConfig(steps=10, **TINY), progress=False)
+    assert load_checkpoint(run / "codecs.pt")["step"] == 10
+    frames = torch.randint(0, 255, (3, 64, 64, 3), dtype=torch.uint8)
+    audio = torch.randn(3, 800) * 0.1
+    a, b = load_codecs(run), load_codecs(run)
+    assert torch.equal(a.decode_frames(a.encode_frames(frames)), b.decode_frames(b.encode_frames(frames)))
+    assert torch.equal(a.decode_audio(a.encode_audio(audio)), b.decode_audio(b.encode_audio(audio)))
+    result = train_codecs([tiny_data], run, CodecTrainConfig(steps=16, **TINY), progress=False)
+    assert result["step"] == 16 and load_checkpoint(run / "codecs.pt")["step"] == 16
+    steps = [e for e in _scalars_steps(run)]
+    assert max(steps) == 15 and 15 in steps and 10 in steps  # logged on from step 10, not restarted
+
+
+def _scalars_steps(run):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    ea = EventAccumulator(str(run / "tb"))
+    ea.Reload()
+    return [e.step for e in ea.Scalars("codecs/frame_loss")]
+
+
+def test_silence_decodes_to_silence_after_training(tiny_data, tmp_path):
+    run = tmp_path / "run"
+    train_codecs([tiny_data], run, CodecTrainConfig(steps=80, lr=3e-3, **TINY), progress=False)
+    model = load_codecs(run)
+    out = model.decode_audio(model.encode_audio(torch.zeros(4, 800)))
+    assert float(out.abs().max()) < 1e-3
+
+
+def test_latent_cache_and_evaluate_command(tiny_data, tmp_path):
+    run = tmp_path / "run"
+    train_codecs([tiny_data], run, CodecTrainConfig(steps=5, **TINY), progress=False)
+    path = encode_dataset(run, tiny_data, progress=False)
+    cache = np.load(path)
+    assert cache["frame_latents"].shape == (10 * 21, 4, 8, 8) and cache["audio_latents"].shape == (210, 8)
+    assert list(cache["offsets"]) == list(range(0, 211, 21)) and encode_dataset(run, tiny_data) == path
+    out = tmp_path / "report.json"
+    proc = subprocess.run([sys.executable, "-m", "worldsim.cli", "evaluate", "codecs", "--run", str(run),
+                           "--data", str(tiny_data), "--out", str(out)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(out.read_text())
+    for key in ("psnr", "psnr_foreground", "audio_onset_f1", "audio_mel_l1", "silence_dbfs"):
+        assert key in report
+    assert out.with_suffix(".png").exists()
+
+
+def test_missing_and_foreign_checkpoints_are_clear_errors(tmp_path):
+    with pytest.raises(CheckpointError, match="no checkpoint"):
+        load_codecs(tmp_path)
+    (tmp_path / "codecs.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="not a readable"):
+        load_codecs(tmp_path)

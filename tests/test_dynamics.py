@@ -1,0 +1,125 @@
+"""EDM pieces and the world model on tiny real configurations."""
+
+import functools
+
+import numpy as np
+import pytest
+import torch
+
+import worldsim  # noqa: F401
+from worldsim.agents import make_policy
+from worldsim.codecs.audio_ae import AudioAEConfig
+from worldsim.codecs.frame_ae import FrameAEConfig
+from worldsim.codecs.train import CodecTrainConfig, train_codecs
+from worldsim.data import CollectConfig, collect
+from worldsim.dynamics.edm import EDMPrecond, edm_loss
+from worldsim.dynamics.model import DynamicsConfig, load_world_model
+from worldsim.dynamics.samplers import karras_sigmas, sample_euler, sample_heun
+from worldsim.dynamics.train import DynamicsTrainConfig, train_dynamics
+from worldsim.dynamics.unet import UNetConfig
+
+
+class Scale(torch.nn.Module):
+    """A backbone with weights: F(x) = w * x (per input tensor)."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.tensor(3.0))
+
+    def forward(self, x, c_noise):
+        return tuple(self.w * t for t in x)
+
+
+def test_preconditioning_is_the_identity_as_sigma_goes_to_zero():
+    pre = EDMPrecond(Scale(), sigma_data=1.0)
+    x = (torch.randn(4, 3, 8, 8), torch.randn(4, 5))
+    for sigma in (1e-4, 1e-6):
+        out = pre(x, torch.full((4,), sigma))
+        for a, b in zip(out, x):
+            assert torch.allclose(a, b, atol=10 * sigma)
+    c_skip, c_out, c_in, _ = pre.coefficients(torch.tensor([1.0]))
+    assert torch.allclose(c_skip, torch.tensor([0.5])) and torch.allclose(c_out**2 + c_skip**2 * 1.0, torch.tensor([0.75]))
+
+
+@pytest.mark.parametrize("sampler,steps", [(sample_heun, 40), (sample_euler, 200)])
+def test_sampler_on_an_analytic_denoiser_returns_the_data_statistics(sampler, steps):
+    mu, s = torch.tensor([2.0, -1.0, 0.5]), torch.tensor([0.5, 1.5, 0.3])
+
+    def denoise(x, sigma):  # E[y | y + n] for y ~ N(mu, s^2), n ~ N(0, sigma^2)
+        sig = sigma.view(-1, 1)
+        return (mu + s**2 / (s**2 + sig**2) * (x[0] - mu),)
+
+    gen = torch.Generator().manual_seed(0)
+    sigmas = karras_sigmas(steps, 0.002, 80.0)
+    x = (torch.randn(20000, 3, generator=gen) * sigmas[0],)
+    (y,) = sampler(denoise, x, sigmas)
+    assert torch.allclose(y.mean(0), mu, atol=0.05)
+    assert torch.allclose(y.std(0), s, rtol=0.03)
+
+
+def test_karras_schedule():
+    sig = karras_sigmas(5, 0.002, 80.0)
+    assert len(sig) == 6 and sig[-1] == 0 and torch.isclose(sig[0], torch.tensor(80.0))
+    assert torch.isclose(sig[-2], torch.tensor(0.002)) and (sig[:-1].diff() < 0).all()
+    with pytest.raises(ValueError):
+        karras_sigmas(0)
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    base = tmp_path_factory.mktemp("wm")
+    data = base / "push"
+    config = CollectConfig(env_id="worldsim/Push-v0", episodes=10, policy="scripted", seed=0,
+                           env_kwargs={"max_episode_steps": 20})
+    collect(data, config, functools.partial(make_policy, "scripted"), workers=2, progress=False)
+    run = base / "run"
+    codecs = CodecTrainConfig(frame=FrameAEConfig(latent_channels=4, width16=16, width8=32, blocks=1),
+                              audio=AudioAEConfig(latent_dim=8, width=16), frame_batch=8, audio_batch=8,
+                              steps=20, warmup=5, checkpoint_every_s=1e9)
+    train_codecs([data], run, codecs, progress=False)
+    return data, run
+
+
+TINY = DynamicsConfig(unet=UNetConfig(width=16, blocks=1, emb=32))
+
+
+def test_a_few_training_steps_lower_the_loss(tiny_run):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    data, run = tiny_run
+    cfg = DynamicsTrainConfig(model=TINY, batch=16, lr=2e-3, warmup=10, steps=120, log_every=10, checkpoint_every_s=1e9)
+    train_dynamics([data], run, run / "wm1", cfg, progress=False)
+    ea = EventAccumulator(str(run / "wm1" / "tb"))
+    ea.Reload()
+    loss = [e.value for e in ea.Scalars("dynamics/loss")]
+    assert np.mean(loss[-3:]) < 0.8 * np.mean(loss[:2])
+
+
+def test_checkpoint_reloads_to_identical_samples_and_checks_actions(tiny_run):
+    data, run = tiny_run
+    cfg = DynamicsTrainConfig(model=TINY, batch=8, steps=5, warmup=2, checkpoint_every_s=1e9)
+    train_dynamics([data], run, run / "wm2", cfg, progress=False)
+    outs = []
+    for _ in range(2):
+        model = load_world_model(run / "wm2")
+        ctx = {"frames": torch.zeros(2, 4, 64, 64, 3, dtype=torch.uint8), "audio": torch.zeros(2, 4, 800),
+               "actions": torch.zeros(2, 4, 2)}
+        state = model.reset(ctx)
+        gen = torch.Generator().manual_seed(7)
+        obs, reward, term, state = model.step(state, torch.ones(2, 2) * 0.3, denoising_steps=2, generator=gen)
+        outs.append((obs["image"], obs["audio"], reward))
+        assert obs["image"].shape == (2, 64, 64, 3) and obs["audio"].shape == (2, 800) and term.shape == (2,)
+    for a, b in zip(*outs):
+        assert torch.equal(a, b)
+    with pytest.raises(ValueError, match=r"\(2, 2\)"):
+        model.step(state, torch.zeros(3, 2))
+    with pytest.raises(ValueError, match="K=4"):
+        model.reset({"frames": ctx["frames"][:, :2], "audio": ctx["audio"], "actions": ctx["actions"]})
+
+
+def test_edm_loss_weights_modalities():
+    pre = EDMPrecond(Scale())
+    clean = (torch.randn(8, 2, 4, 4), torch.randn(8, 3))
+    gen = torch.Generator().manual_seed(0)
+    total, parts = edm_loss(pre, clean, weights=(1.0, 0.0), generator=gen)
+    assert torch.isclose(total, parts[0])

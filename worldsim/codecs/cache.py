@@ -1,0 +1,60 @@
+"""Latent cache: encode a dataset once, so dynamics training reads latents, not pixels."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from ..data.dataset import MANIFEST, open_dataset
+from ..data.episode import load_episode
+from .model import load_codecs
+
+CACHE_KEYS = ("frame_latents", "audio_latents", "actions", "rewards", "terminated", "truncated", "offsets",
+              "episodes")
+
+
+def cache_path(run: str | Path, data: str | Path) -> Path:
+    """Where the latents of `data` encoded by `run`'s codecs live: keyed by the dataset's manifest and the checkpoint."""
+    ds = open_dataset(data)
+    h = hashlib.sha256((ds.root / MANIFEST).read_bytes())
+    h.update(str((Path(run) / "codecs.pt").stat().st_mtime_ns).encode())
+    return Path(run) / "latents" / f"{ds.root.name}-{h.hexdigest()[:12]}.npz"
+
+
+@torch.no_grad()
+def encode_dataset(run: str | Path, data: str | Path, batch: int = 256, progress: bool = True) -> Path:
+    """Encode every episode of `data` with `run`'s codecs (float16 latents + actions, rewards, flags); reuse if cached."""
+    out = cache_path(run, data)
+    if out.exists():
+        return out
+    model = load_codecs(run)
+    ds = open_dataset(data)
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in CACHE_KEYS if k not in ("offsets", "episodes")}
+    offsets, episodes, n = [0], [], 0
+    for e in tqdm(ds.entries, desc=f"encode {ds.root.name}", unit="ep", disable=not progress):
+        ep, _ = load_episode(ds.path(e))
+        f, a = ep["frames"], ep["audio"]
+        zf = torch.cat([model.encode_frames(torch.from_numpy(f[i:i + batch])) for i in range(0, len(f), batch)])
+        za = torch.cat([model.encode_audio(torch.from_numpy(a[i:i + batch])) for i in range(0, len(a), batch)])
+        parts["frame_latents"].append(zf.numpy().astype(np.float16))
+        parts["audio_latents"].append(za.numpy().astype(np.float16))
+        for k in ("actions", "rewards", "terminated", "truncated"):
+            parts[k].append(ep[k])
+        n += len(f)
+        offsets.append(n)
+        episodes.append(e["index"])
+    arrays: dict[str, Any] = {k: np.concatenate(v) for k, v in parts.items()}
+    arrays.update(offsets=np.asarray(offsets, np.int64), episodes=np.asarray(episodes, np.int64))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".tmp")
+    with os.fdopen(fd, "wb") as fh:
+        np.savez(fh, **arrays)
+    os.replace(tmp, out)
+    return out

@@ -1,0 +1,166 @@
+"""`worldsim evaluate dynamics`: open-loop fidelity on held-out episodes beside the copy-last-frame baseline."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+
+from ..data.dataset import open_dataset
+from ..data.episode import load_episode
+from ..data.windows import split_of
+from ..evaluation.metrics import event_steps, f1, mel_l1, onset_counts, psnr, psnr_masked, step_onsets
+from .model import WorldModel, load_world_model
+
+AUDIO_HORIZON = 8  # onset F1 and mel L1 are scored over 8-step open-loop rollouts
+
+
+def _episodes(data: list[str | Path], max_episodes: int | None) -> list[tuple[dict, dict, dict]]:
+    out = []
+    for root in data:
+        ds = open_dataset(root)
+        for e in ds.entries:
+            if split_of(e["index"], 10) == "val":
+                arrays, meta = load_episode(ds.path(e))
+                out.append((arrays, meta, {"env_id": ds.env_id, "env_kwargs": ds.header.get("env_kwargs") or {}}))
+    return out[:max_episodes]
+
+
+@torch.no_grad()
+def rollout_open_loop(model: WorldModel, ep: dict[str, np.ndarray], starts: list[int], actions: np.ndarray,
+                      denoising_steps: int, generator: torch.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """From real context ending at each start, imagine len(actions[0]) steps; return frames, audio, rewards."""
+    k = model.context
+    idx = np.stack([np.maximum(np.arange(t - k + 1, t + 1), 0) for t in starts])
+    prev = np.stack([[ep["actions"][j - 1] if j > 0 and j > t - k else np.zeros_like(ep["actions"][0])
+                      for j in range(t - k + 1, t + 1)] for t in starts])
+    state = model.reset({"frames": torch.from_numpy(ep["frames"][idx]), "audio": torch.from_numpy(ep["audio"][idx]),
+                         "actions": torch.from_numpy(prev.astype(np.float32))})
+    frames, audio, rewards = [], [], []
+    for h in range(actions.shape[1]):
+        obs, reward, _, state = model.step(state, torch.from_numpy(actions[:, h]), denoising_steps, generator=generator)
+        frames.append(obs["image"].cpu().numpy())
+        audio.append(obs["audio"].cpu().numpy())
+        rewards.append(reward.cpu().numpy())
+    return np.stack(frames, 1), np.stack(audio, 1), np.stack(rewards, 1)
+
+
+def _real_rollout(env_info: dict, meta: dict, ep: dict, t0: int, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The real env from the episode's state at t0 (reset with its seed, logged actions replayed) under `actions`."""
+    env = gym.make(env_info["env_id"], **env_info["env_kwargs"])
+    env.reset(seed=meta["seed"])
+    for a in ep["actions"][:t0]:
+        env.step(a)
+    frames, masks = [], []
+    for a in actions:
+        obs, *_, info = env.step(a)
+        frames.append(obs["image"])
+        masks.append(info["foreground_mask"])
+    env.close()
+    return np.stack(frames), np.stack(masks)
+
+
+def action_following(model: WorldModel, episodes: list, pairs: int, horizon: int, denoising_steps: int,
+                     generator: torch.Generator) -> float:
+    """Fraction of pairs where the rollout imagined under A is closer (foreground PSNR) to real-under-A than to real-under-B.
+
+    A: the logged actions from t0; B: the same actions mirrored (-A), a clearly different motion.
+    """
+    wins, n = 0, 0
+    for i in range(pairs):
+        ep, meta, env_info = episodes[i % len(episodes)]
+        t0 = model.context - 1 + (i // len(episodes)) * 7 % max(1, len(ep["actions"]) - horizon - model.context)
+        a = ep["actions"][t0:t0 + horizon]
+        if len(a) < horizon:
+            continue
+        imagined, _, _ = rollout_open_loop(model, ep, [t0], a[None], denoising_steps, generator)
+        real_a, mask_a = _real_rollout(env_info, meta, ep, t0, a)
+        real_b, mask_b = _real_rollout(env_info, meta, ep, t0, -a)
+        mask = mask_a | mask_b
+        wins += psnr_masked(imagined[0], real_a, mask) > psnr_masked(imagined[0], real_b, mask)
+        n += 1
+    return wins / max(n, 1)
+
+
+def evaluate_dynamics(run: str | Path, data: list[str | Path], out: str | Path, horizon: int = 16,
+                      starts_per_episode: int = 4, max_episodes: int | None = 20, denoising_steps: int = 3,
+                      pairs: int = 20, seed: int = 0) -> dict[str, Any]:
+    """Open-loop metrics per horizon step on val episodes; JSON report at `out` and a PSNR-vs-horizon PNG beside it."""
+    model = load_world_model(run)
+    gen = torch.Generator().manual_seed(seed)
+    episodes = _episodes(data, max_episodes)
+    if not episodes:
+        raise ValueError(f"no validation episodes in {data}")
+    k, H = model.context, horizon
+    sq = {key: np.zeros(H) for key in ("m", "mf", "b", "bf")}
+    cnt = {key: np.zeros(H) for key in ("n", "nf")}
+    tp = fp = fn = 0
+    mel, reward_err = [], []
+    for ep, meta, _ in episodes:
+        T = len(ep["actions"])
+        starts = sorted({int(s) for s in np.linspace(k - 1, T - H, starts_per_episode).round()} - {-1})
+        acts = np.stack([ep["actions"][t:t + H] for t in starts])
+        frames, audio, rewards = rollout_open_loop(model, ep, starts, acts, denoising_steps, gen)
+        for j, t in enumerate(starts):
+            real = ep["frames"][t + 1:t + 1 + H].astype(np.float64)
+            mask = ep["masks"][t + 1:t + 1 + H][..., None]
+            last = ep["frames"][t].astype(np.float64)
+            err, base = (frames[j] - real) ** 2, (last[None] - real) ** 2
+            sq["m"] += err.reshape(H, -1).mean(1)
+            sq["b"] += base.reshape(H, -1).mean(1)
+            sq["mf"] += (err * mask).reshape(H, -1).sum(1)
+            sq["bf"] += (base * mask).reshape(H, -1).sum(1)
+            cnt["n"] += 1
+            cnt["nf"] += 3 * mask.reshape(H, -1).sum(1)
+            truth = event_steps(ep["ev_step"], ep["ev_level"], T + 1)[t + 1:t + 1 + AUDIO_HORIZON]
+            c = onset_counts(step_onsets(audio[j, :AUDIO_HORIZON]), truth)
+            tp, fp, fn = tp + c[0], fp + c[1], fn + c[2]
+            mel.append(mel_l1(audio[j, :AUDIO_HORIZON], ep["audio"][t + 1:t + 1 + AUDIO_HORIZON]))
+            reward_err.append(np.abs(rewards[j] - ep["rewards"][t:t + H]).mean())
+    to_psnr = lambda s, n: (10 * np.log10(255.0**2 / np.maximum(s / np.maximum(n, 1), 1e-10))).tolist()  # noqa: E731
+    report = {
+        "run": str(run), "data": [str(d) for d in data], "episodes": len(episodes), "denoising_steps": denoising_steps,
+        "horizon": list(range(1, H + 1)),
+        "psnr": to_psnr(sq["m"], cnt["n"]), "psnr_foreground": to_psnr(sq["mf"], cnt["nf"]),
+        "baseline_psnr": to_psnr(sq["b"], cnt["n"]), "baseline_psnr_foreground": to_psnr(sq["bf"], cnt["nf"]),
+        "onset_f1": f1(tp, fp, fn), "onset_counts": {"tp": tp, "fp": fp, "fn": fn}, "audio_horizon": AUDIO_HORIZON,
+        "mel_l1": float(np.mean(mel)), "reward_mae": float(np.mean(reward_err)),
+        "action_following": action_following(model, episodes, pairs, 8, denoising_steps, gen) if pairs else None,
+    }
+    report["next_step_psnr"] = report["psnr"][0]
+    report["foreground_gain_db"] = [a - b for a, b in zip(report["psnr_foreground"], report["baseline_psnr_foreground"])]
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(report, indent=2))
+    os.replace(tmp, out)
+    _plot(report, out.with_suffix(".png"))
+    return report
+
+
+
+def _plot(report: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    h = report["horizon"]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(h, report["psnr"], "o-", label="world model, full frame")
+    ax.plot(h, report["psnr_foreground"], "s-", label="world model, foreground")
+    ax.plot(h, report["baseline_psnr"], "o--", label="copy last frame, full frame")
+    ax.plot(h, report["baseline_psnr_foreground"], "s--", label="copy last frame, foreground")
+    ax.set_xlabel("open-loop horizon (steps of 50 ms)")
+    ax.set_ylabel("PSNR (dB)")
+    ax.set_title(f"open-loop fidelity ({report['episodes']} held-out episodes)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

@@ -1,0 +1,141 @@
+"""WorldModel: codecs + EDM denoiser + heads, with a batched reset/step API over latent states."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from ..checkpoint import CheckpointError, load_checkpoint
+from ..codecs.model import Codecs, load_codecs
+from .edm import EDMPrecond
+from .heads import RewardTerminationHead
+from .samplers import SAMPLERS, karras_sigmas
+from .unet import DenoiserUNet, UNetConfig
+
+NO_CONTEXT_NOISE = 1e-3  # the context-noise level given to the model at inference (clean context)
+
+
+@dataclass(frozen=True)
+class DynamicsConfig:
+    """The denoiser, its noise distribution and what the model was trained for."""
+
+    unet: UNetConfig = field(default_factory=UNetConfig)
+    sigma_data: float = 1.0  # latents are normalised to unit std
+    p_mean: float = -0.4  # ln sigma ~ N(p_mean, p_std^2) in training (EDM; DIAMOND's values)
+    p_std: float = 1.2
+    sigma_min: float = 0.002  # sampling schedule (Karras rho = 7)
+    sigma_max: float = 5.0
+    ctx_noise_max: float = 0.3  # context latents get noise sigma ~ U(0, max) in training (GameNGen-style)
+    env_id: str = "worldsim/Push-v0"
+    env_kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "DynamicsConfig":
+        d = dict(d)
+        return cls(unet=UNetConfig(**d.pop("unet")), **d)
+
+
+@dataclass
+class LatentState:
+    """The last K steps of a batch of imagined (or real) trajectories, in latent space."""
+
+    frames: torch.Tensor  # [B, K, C, h, w]
+    audio: torch.Tensor  # [B, K, D]
+    actions: torch.Tensor  # [B, K, A]: the action that led to each context step (zeros before the start)
+
+
+class WorldModel(nn.Module):
+    """Predicts the next step's video and audio latents (jointly) and reward/termination, given K past steps."""
+
+    def __init__(self, codecs: Codecs, config: DynamicsConfig) -> None:
+        super().__init__()
+        self.codecs, self.config = codecs.eval(), config
+        self.codecs.requires_grad_(False)
+        self.denoiser = EDMPrecond(DenoiserUNet(config.unet), config.sigma_data)
+        self.heads = RewardTerminationHead(config.unet.frame_channels, config.unet.audio_dim, config.unet.action_dim)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.denoiser.parameters()).device
+
+    @property
+    def context(self) -> int:
+        return self.config.unet.context
+
+    def cond(self, state: LatentState, action: torch.Tensor, ctx_noise: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """Conditioning tensors of the denoiser for one step from `state` under `action`."""
+        b = action.shape[0]
+        noise = ctx_noise if ctx_noise is not None else torch.full((b,), NO_CONTEXT_NOISE, device=action.device)
+        return {"ctx_frames": state.frames, "ctx_audio": state.audio, "ctx_actions": state.actions,
+                "action": action, "ctx_noise": noise.log() / 4.0}
+
+    @torch.no_grad()
+    def encode_context(self, frames: torch.Tensor, audio: torch.Tensor, actions: torch.Tensor) -> LatentState:
+        """uint8 frames [B, K, H, W, 3], audio [B, K, 800], actions [B, K, A] -> LatentState."""
+        b, k = frames.shape[:2]
+        zf = self.codecs.encode_frames(frames.flatten(0, 1)).view(b, k, *self.codecs.latent_shape()[0])
+        za = self.codecs.encode_audio(audio.flatten(0, 1).float()).view(b, k, -1)
+        return LatentState(zf, za, actions.float().to(zf.device))
+
+    def reset(self, context: dict[str, torch.Tensor]) -> LatentState:
+        """Start B trajectories from real context: dict with `frames`, `audio`, `actions` of the last K steps."""
+        k = self.context
+        for key in ("frames", "audio", "actions"):
+            if key not in context or context[key].shape[1] != k:
+                raise ValueError(f"context[{key!r}] must hold the last K={k} steps, [B, {k}, ...]")
+        return self.encode_context(context["frames"], context["audio"], context["actions"])
+
+    @torch.no_grad()
+    def imagine(self, state: LatentState, action: torch.Tensor, denoising_steps: int = 3, sampler: str = "euler",
+                generator: torch.Generator | None = None) -> tuple[LatentState, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """One imagined step in latent space: (next state, frame latent, audio latent, reward, termination prob)."""
+        a = self._check_action(action, state)
+        b = a.shape[0]
+        (c, h, w), d = self.codecs.latent_shape()
+        dev = self.device
+        s = self.config.sigma_max
+        x = (torch.randn((b, c, h, w), device=dev, generator=generator) * s,
+             torch.randn((b, d), device=dev, generator=generator) * s)
+        cond = self.cond(state, a)
+        sigmas = karras_sigmas(denoising_steps, self.config.sigma_min, s, device=dev)
+        zf, za = SAMPLERS[sampler](lambda xx, sig: self.denoiser(xx, sig, **cond), x, sigmas)
+        reward, term_logit = self.heads(state.frames[:, -1], zf, za, a)
+        nxt = LatentState(torch.cat([state.frames[:, 1:], zf[:, None]], 1), torch.cat([state.audio[:, 1:], za[:, None]], 1),
+                          torch.cat([state.actions[:, 1:], a[:, None]], 1))
+        return nxt, zf, za, reward, torch.sigmoid(term_logit)
+
+    @torch.no_grad()
+    def step(self, state: LatentState, actions: torch.Tensor, denoising_steps: int = 3, sampler: str = "euler",
+             generator: torch.Generator | None = None) -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor, LatentState]:
+        """Batched step: (obs {image uint8 [B, H, W, 3], audio [B, 800]}, reward [B], terminated [B], next state)."""
+        nxt, zf, za, reward, p_term = self.imagine(state, actions, denoising_steps, sampler, generator)
+        obs = {"image": self.codecs.decode_frames(zf), "audio": self.codecs.decode_audio(za)}
+        return obs, reward, p_term > 0.5, nxt
+
+    def _check_action(self, action: torch.Tensor, state: LatentState) -> torch.Tensor:
+        a = torch.as_tensor(action, dtype=torch.float32, device=self.device)
+        want = (state.frames.shape[0], self.config.unet.action_dim)
+        if tuple(a.shape) != want:
+            raise ValueError(f"actions must have shape {want} (batch, action_dim), got {tuple(a.shape)}")
+        if not torch.isfinite(a).all():
+            raise ValueError("actions contain NaN or inf")
+        return a.clamp(-1.0, 1.0)
+
+
+def load_world_model(run: str | Path, device: torch.device | None = None, ema: bool = True) -> WorldModel:
+    """Load RUN/codecs.pt and RUN/dynamics.pt (EMA weights by default), in eval mode."""
+    run = Path(run)
+    payload = load_checkpoint(run / "dynamics.pt", kind="dynamics")
+    model = WorldModel(load_codecs(run), DynamicsConfig.from_dict(payload["config"]))
+    result = model.load_state_dict(payload["ema" if ema or "model" not in payload else "model"], strict=False)
+    bad = [k for k in result.missing_keys if not k.startswith("codecs.")] + list(result.unexpected_keys)
+    if bad:
+        raise CheckpointError(f"{run / 'dynamics.pt'} does not match its own config: {bad[:5]}")
+    return model.to(device or torch.device("cpu")).eval()

@@ -1,0 +1,163 @@
+"""`worldsim train dynamics`: the EDM world model on cached latents; EMA, clipping, TensorBoard, resumable."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.tensorboard import SummaryWriter
+from tqdm import tqdm
+
+from ..checkpoint import load_checkpoint, save_checkpoint
+from ..codecs.cache import encode_dataset
+from ..codecs.model import load_codecs
+from ..data.dataset import open_dataset
+from ..runtime import autocast, pick_device
+from .edm import edm_loss
+from .latent_windows import LatentWindows
+from .model import DynamicsConfig, LatentState, WorldModel
+from .unet import UNetConfig
+
+
+@dataclass(frozen=True)
+class DynamicsTrainConfig:
+    """Everything that decides a dynamics training run."""
+
+    model: DynamicsConfig = field(default_factory=DynamicsConfig)
+    batch: int = 32  # windows per step
+    lr: float = 5e-4  # AdamW peak learning rate; cosine to 5% over steps or time budget
+    warmup: int = 200
+    steps: int = 20000
+    minutes: float | None = None  # wall-clock cap
+    audio_weight: float = 1.0  # weight of the audio latent in the joint EDM loss
+    head_weight: float = 1.0  # weight of the reward and termination losses
+    ema: float = 0.999  # EMA decay of the weights used for imagination
+    checkpoint_every_s: float = 120.0
+    log_every: int = 50
+    cpu_bf16: bool = True  # bf16 autocast on CPUs that support it natively
+    seed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "DynamicsTrainConfig":
+        d = dict(d)
+        return cls(model=DynamicsConfig.from_dict(d.pop("model")), **d)
+
+
+def _lr(cfg: DynamicsTrainConfig, step: int, time_fraction: float) -> float:
+    if step < cfg.warmup:
+        return cfg.lr * (step + 1) / cfg.warmup
+    t = min(1.0, max((step - cfg.warmup) / max(1, cfg.steps - cfg.warmup), time_fraction))
+    return cfg.lr * (0.05 + 0.95 * 0.5 * (1 + np.cos(np.pi * t)))
+
+
+def _weights(model: WorldModel) -> dict[str, torch.Tensor]:
+    """The trained weights (denoiser and heads); the frozen codecs live in their own checkpoint."""
+    return {k: v for k, v in model.state_dict().items() if not k.startswith("codecs.")}
+
+
+def _batch_loss(model: WorldModel, batch: dict[str, torch.Tensor], cfg: DynamicsTrainConfig,
+                gen: torch.Generator) -> tuple[torch.Tensor, dict[str, float]]:
+    b = batch["action"].shape[0]
+    dev = batch["action"].device
+    sigma_ctx = torch.rand(b, device=dev, generator=gen) * cfg.model.ctx_noise_max + 1e-3
+    noisy = lambda z: z + torch.randn(z.shape, device=dev, generator=gen) * sigma_ctx.view(-1, *[1] * (z.dim() - 1))  # noqa: E731
+    state = LatentState(noisy(batch["ctx_frames"]), noisy(batch["ctx_audio"]), batch["ctx_actions"])
+    cond = model.cond(state, batch["action"], sigma_ctx)
+    m = cfg.model
+    diff, (lf, la) = edm_loss(model.denoiser, (batch["next_frame"], batch["next_audio"]), m.p_mean, m.p_std,
+                              m.sigma_data, (1.0, cfg.audio_weight), gen, **cond)
+    reward, term = model.heads(batch["ctx_frames"][:, -1], batch["next_frame"], batch["next_audio"], batch["action"])
+    lr_ = torch.nn.functional.mse_loss(reward.float(), batch["reward"])
+    lt = torch.nn.functional.binary_cross_entropy_with_logits(term.float(), batch["terminated"])
+    total = diff + cfg.head_weight * (lr_ + lt)
+    return total, {"loss": float(total), "edm_frame": float(lf), "edm_audio": float(la), "reward_mse": float(lr_),
+                   "termination_bce": float(lt)}
+
+
+def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Path, cfg: DynamicsTrainConfig,
+                   device: str | None = None, progress: bool = True) -> dict[str, Any]:
+    """Train (or resume) the world model of `run` on `data`, using (a copy of) the codecs of `codecs_run`."""
+    run, codecs_run = Path(run), Path(codecs_run)
+    run.mkdir(parents=True, exist_ok=True)
+    if codecs_run.resolve() != run.resolve():
+        shutil.copy2(codecs_run / "codecs.pt", run / "codecs.pt")
+    envs = {(open_dataset(d).env_id, json.dumps(open_dataset(d).header.get("env_kwargs") or {}, sort_keys=True))
+            for d in data}
+    if len(envs) != 1:
+        raise ValueError(f"dynamics trains on one env configuration; the datasets hold {sorted(envs)}")
+    env_id, env_kwargs = next(iter(envs))
+    dev = pick_device(device)
+    codecs = load_codecs(run, dev)
+    (c, h, _), d = codecs.latent_shape()
+    windows = LatentWindows([encode_dataset(run, x, progress=progress) for x in data], cfg.model.unet.context,
+                            split="train")
+    unet = UNetConfig(**{**asdict(cfg.model.unet), "frame_channels": c, "audio_dim": d, "latent_size": h,
+                         "action_dim": windows.action_dim})
+    cfg = DynamicsTrainConfig(**{**asdict(cfg), "model": DynamicsConfig(**{
+        **asdict(cfg.model), "unet": unet, "env_id": env_id, "env_kwargs": json.loads(env_kwargs)})})
+    torch.manual_seed(cfg.seed)
+    model = WorldModel(codecs, cfg.model).to(dev)
+    ema = copy.deepcopy(model).requires_grad_(False)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=1e-4)
+    ckpt_path, start, trained_s = run / "dynamics.pt", 0, 0.0
+    if ckpt_path.exists():
+        payload = load_checkpoint(ckpt_path, kind="dynamics")
+        if payload["config"]["unet"] != asdict(cfg.model.unet):
+            raise ValueError(f"{run} holds a world model of another architecture; choose another --out")
+        model.load_state_dict(payload["model"], strict=False)
+        ema.load_state_dict(payload["ema"], strict=False)
+        opt.load_state_dict(payload["optimizer"])
+        start, trained_s = payload["step"], payload["trained_seconds"]
+    (run / "dynamics_config.json").write_text(json.dumps({"data": [str(x) for x in data], **cfg.to_dict()}, indent=2))
+    tb = SummaryWriter(str(run / "tb"))
+    budget = cfg.minutes * 60.0 if cfg.minutes else float("inf")
+    bar = tqdm(total=cfg.steps, initial=start, desc="train dynamics", unit="step", disable=not progress)
+    t0, t_ckpt, step, stats = time.time() - trained_s, time.time(), start, {}
+
+    def checkpoint() -> None:
+        save_checkpoint(ckpt_path, {"kind": "dynamics", "config": cfg.model.to_dict(), "model": _weights(model),
+                                    "ema": _weights(ema), "optimizer": opt.state_dict(), "step": step,
+                                    "trained_seconds": time.time() - t0, "train_config": cfg.to_dict()})
+
+    model.train()
+    while step < cfg.steps and time.time() - t0 < budget:
+        lr = _lr(cfg, step, (time.time() - t0) / budget)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        gen = torch.Generator(device=dev).manual_seed(cfg.seed * 1_000_003 + step)
+        batch = {k: v.to(dev) for k, v in windows.sample(cfg.batch, np.random.default_rng([cfg.seed, step])).items()}
+        with autocast(dev, cpu_bf16=cfg.cpu_bf16):
+            loss, stats = _batch_loss(model, batch, cfg, gen)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        with torch.no_grad():
+            for pe, pm in zip(ema.parameters(), model.parameters()):
+                if pm.requires_grad:
+                    pe.lerp_(pm, 1.0 - cfg.ema)
+        step += 1
+        bar.update(1)
+        if step % cfg.log_every == 0:
+            for k, v in stats.items():
+                tb.add_scalar(f"dynamics/{k}", v, step)
+            tb.add_scalar("dynamics/lr", lr, step)
+            bar.set_postfix(loss=f"{stats['loss']:.3f}")
+        if time.time() - t_ckpt > cfg.checkpoint_every_s:
+            checkpoint()
+            t_ckpt = time.time()
+    checkpoint()
+    tb.close()
+    bar.close()
+    return {"step": step, "trained_seconds": time.time() - t0, **stats}

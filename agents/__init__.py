@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from .policy import Policy
 from .random_walk import RandomWalkPolicy
-from .registry import POLICIES, make_policy
+from .registry import POLICIES, make_policy, policy_from_spec
+from .visual import VisualPush
 from .scripted import ScriptedDrop, ScriptedPush
 
-__all__ = ["POLICIES", "Policy", "RandomWalkPolicy", "ScriptedDrop", "ScriptedPush", "make_policy"]
+__all__ = ["POLICIES", "Policy", "RandomWalkPolicy", "ScriptedDrop", "ScriptedPush", "VisualPush", "make_policy", "policy_from_spec"]

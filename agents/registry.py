@@ -30,6 +30,34 @@ POLICIES: dict[str, Callable[..., Policy]] = {
 }
 
 
+class HoldStill:
+    """The zero action every step: the floor of any sensible ranking."""
+
+    def __init__(self, action_space: gym.spaces.Box) -> None:
+        self.zero = np.zeros(action_space.shape, np.float32)
+
+    def reset(self) -> None:
+        """Nothing to forget."""
+
+    def act(self, obs: dict) -> np.ndarray:
+        return self.zero
+
+
+def policy_from_spec(spec: str, action_space: gym.spaces.Box, seed: int) -> Policy:
+    """Observation-only policies by spec, usable in real and learned envs alike:
+    `visual:NOISE` (colour-based pusher with Gaussian action noise), `random` (persistent walk), `still`."""
+    from .visual import VisualPush
+
+    name, _, arg = spec.partition(":")
+    if name == "visual":
+        return VisualPush(noise=float(arg or 0.0), seed=seed)
+    if name == "random":
+        return RandomWalkPolicy(action_space, seed=seed)
+    if name == "still":
+        return HoldStill(action_space)
+    raise ValueError(f"unknown policy spec {spec!r}; use visual:NOISE, random or still")
+
+
 def make_policy(name: str, env: gym.Env, seed: int) -> Policy:
     """Build the built-in policy `name` for `env`, seeded with `seed`."""
     if name not in POLICIES:

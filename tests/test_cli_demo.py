@@ -25,7 +25,7 @@ def test_demo_writes_videos_with_sound(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "worldsim.cli", "demo", "--out", str(out), "--episodes", "1"],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    summary = json.loads((out / "summary.json").read_text())
+    summary = json.loads((out / "summary.json").read_text())["scenes"]
     assert set(summary) == {"worldsim/Push-v0", "worldsim/Drop-v0"}
     for scene, episodes in summary.items():
         video = Path(episodes[0]["video"])

@@ -1,22 +1,16 @@
 """EDM pieces and the world model on tiny real configurations."""
 
-import functools
 
 import numpy as np
 import pytest
 import torch
 
 import worldsim  # noqa: F401
-from worldsim.agents import make_policy
-from worldsim.codecs.audio_ae import AudioAEConfig
-from worldsim.codecs.frame_ae import FrameAEConfig
-from worldsim.codecs.train import CodecTrainConfig, train_codecs
-from worldsim.data import CollectConfig, collect
 from worldsim.dynamics.edm import EDMPrecond, edm_loss
-from worldsim.dynamics.model import DynamicsConfig, load_world_model
+from worldsim.dynamics.model import load_world_model
 from worldsim.dynamics.samplers import karras_sigmas, sample_euler, sample_heun
 from worldsim.dynamics.train import DynamicsTrainConfig, train_dynamics
-from worldsim.dynamics.unet import UNetConfig
+from tests.conftest import TINY_DYNAMICS as TINY
 
 
 class Scale(torch.nn.Module):
@@ -65,22 +59,6 @@ def test_karras_schedule():
         karras_sigmas(0)
 
 
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
-    base = tmp_path_factory.mktemp("wm")
-    data = base / "push"
-    config = CollectConfig(env_id="worldsim/Push-v0", episodes=10, policy="scripted", seed=0,
-                           env_kwargs={"max_episode_steps": 20})
-    collect(data, config, functools.partial(make_policy, "scripted"), workers=2, progress=False)
-    run = base / "run"
-    codecs = CodecTrainConfig(frame=FrameAEConfig(latent_channels=4, width16=16, width8=32, blocks=1),
-                              audio=AudioAEConfig(latent_dim=8, width=16), frame_batch=8, audio_batch=8,
-                              steps=20, warmup=5, checkpoint_every_s=1e9)
-    train_codecs([data], run, codecs, progress=False)
-    return data, run
-
-
-TINY = DynamicsConfig(unet=UNetConfig(width=16, blocks=1, emb=32))
 
 
 def test_a_few_training_steps_lower_the_loss(tiny_run):
@@ -123,3 +101,22 @@ def test_edm_loss_weights_modalities():
     gen = torch.Generator().manual_seed(0)
     total, parts = edm_loss(pre, clean, weights=(1.0, 0.0), generator=gen)
     assert torch.isclose(total, parts[0])
+
+
+def test_evaluate_dynamics_writes_the_report_keys_and_plot(tiny_world, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    data, run = tiny_world
+    out = tmp_path / "dyn.json"
+    proc = subprocess.run([sys.executable, "-m", "worldsim.cli", "evaluate", "dynamics", "--run", str(run), "--data",
+                           str(data), "--out", str(out), "--horizon", "4", "--episodes", "1", "--pairs", "2"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(out.read_text())
+    for key in ("horizon", "psnr", "psnr_foreground", "baseline_psnr", "baseline_psnr_foreground"):
+        assert len(report[key]) == 4, key
+    for key in ("onset_f1", "mel_l1", "reward_mae", "action_following"):
+        assert report[key] is not None and np.isfinite(report[key]), key
+    assert 0.0 <= report["action_following"] <= 1.0 and out.with_suffix(".png").exists()

@@ -22,9 +22,9 @@ def _json_arg(text: str) -> dict:
 def _demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    summary = run_demo(args.out, episodes=args.episodes, seed=args.seed)
+    summary = run_demo(args.out, episodes=args.episodes, seed=args.seed, train=args.train)
     print(json.dumps(summary, indent=2))
-    print(f"videos with sound written to {args.out}/")
+    print(f"videos with sound written to {args.out}/ (imagined side by side in {args.out}/imagined/)")
     return 0
 
 
@@ -79,6 +79,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.what == "codecs":
         report = evaluate_codecs(args.run, args.data, args.out)
         print(json.dumps(report["summary"], indent=2))
+    elif args.what == "policies":
+        _evaluate_policies(args)
     else:
         from .dynamics.evaluate import evaluate_dynamics
 
@@ -90,11 +92,51 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluate_policies(args: argparse.Namespace) -> None:
+    import gymnasium as gym
+
+    from .agents import policy_from_spec
+    from .evaluation.plots import policy_scatter
+    from .evaluation.policies import evaluate_policies
+    from .evaluation.report import write_json
+    from .pretrained import resolve_run
+    from .simulator import WorldModelEnv
+
+    learned = WorldModelEnv(run=str(resolve_run(args.run)), real_env=args.env)
+    real = gym.make(learned.model.config.env_id, **learned.model.config.env_kwargs)
+    space = real.action_space
+    policies = {spec: functools.partial(policy_from_spec, spec, space) for spec in args.policies}
+    report = evaluate_policies(real, learned, policies, args.episodes, seed=args.seed)
+    write_json(args.out, {"run": args.run, **report})
+    policy_scatter(report, Path(args.out).with_suffix(".png"))
+    print(json.dumps({k: report[k] for k in ("pearson", "spearman", "mmrv")}, indent=2))
+
+
 def _encode(args: argparse.Namespace) -> int:
     from .codecs.cache import encode_dataset
 
     for d in args.data:
         print(encode_dataset(args.run, d))
+    return 0
+
+
+def _imagine(args: argparse.Namespace) -> int:
+    from .agents import make_policy
+    from .dynamics.model import load_world_model
+    from .pretrained import resolve_run
+    from .simulator.imagine import imagine
+
+    model = load_world_model(resolve_run(args.run))
+    summary = imagine(model, model.config.env_id, model.config.env_kwargs, functools.partial(make_policy, args.policy),
+                      args.episodes, args.out, seed=args.seed, denoising_steps=args.denoising_steps)
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+def _pack(args: argparse.Namespace) -> int:
+    from .pack import pack_run
+
+    print(json.dumps(pack_run(args.run, args.out), indent=2))
     return 0
 
 
@@ -107,6 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default="runs/demo", help="output directory (default runs/demo)")
     demo.add_argument("--episodes", type=int, default=2, help="episodes per scene (default 2)")
     demo.add_argument("--seed", type=int, default=0, help="seed of the first episode (default 0)")
+    demo.add_argument("--train", action="store_true",
+                      help="first collect and train a small model (~12 min on 2 CPU cores) instead of the pretrained one")
     demo.set_defaults(func=_demo)
 
     col = sub.add_parser("collect", help="roll out a policy in a real env in parallel and store a dataset")
@@ -148,15 +192,34 @@ def build_parser() -> argparse.ArgumentParser:
     tr.set_defaults(func=_train)
 
     ev = sub.add_parser("evaluate", help="measure a trained stage on held-out episodes, write a JSON report")
-    ev.add_argument("what", choices=["codecs", "dynamics"])
+    ev.add_argument("what", choices=["codecs", "dynamics", "policies"])
     ev.add_argument("--run", required=True, help="run directory")
-    ev.add_argument("--data", nargs="+", required=True, help="dataset directories (val split used)")
+    ev.add_argument("--data", nargs="+", default=None, help="codecs/dynamics: dataset directories (val split used)")
     ev.add_argument("--out", required=True, help="report .json path (a PNG is written beside it)")
     ev.add_argument("--horizon", type=int, default=16, help="dynamics: open-loop steps (default 16)")
     ev.add_argument("--episodes", type=int, default=20, help="dynamics: held-out episodes used (default 20)")
     ev.add_argument("--denoising-steps", type=int, default=3, help="dynamics: sampler steps (default 3)")
     ev.add_argument("--pairs", type=int, default=20, help="dynamics: action-following pairs (default 20)")
+    ev.add_argument("--env", default=None, help="policies: real env id (default: the model's)")
+    ev.add_argument("--policies", nargs="+", default=["visual:0.0", "visual:0.3", "visual:0.6", "visual:1.0",
+                                                       "random", "still"],
+                    help="policies: specs visual:NOISE, random, still (default: six of clearly different quality)")
+    ev.add_argument("--seed", type=int, default=2000, help="policies: first starting-state seed")
     ev.set_defaults(func=_evaluate)
+
+    im = sub.add_parser("imagine", help="real and imagined rollouts side by side: mp4 with stereo sound + PNG strip")
+    im.add_argument("--run", default="pretrained", help="run directory (default: the shipped pretrained model)")
+    im.add_argument("--episodes", type=int, default=2)
+    im.add_argument("--policy", choices=["random", "scripted"], default="scripted", help="who acts in the real env")
+    im.add_argument("--denoising-steps", type=int, default=3)
+    im.add_argument("--seed", type=int, default=1000, help="first episode seed (default 1000: unseen in training)")
+    im.add_argument("--out", default="runs/imagine")
+    im.set_defaults(func=_imagine)
+
+    pk = sub.add_parser("pack", help="copy a run as small inference-only checkpoints (float16, no optimiser)")
+    pk.add_argument("--run", required=True)
+    pk.add_argument("--out", required=True)
+    pk.set_defaults(func=_pack)
 
     enc = sub.add_parser("encode", help="cache a dataset's latents (frames and audio) for dynamics training")
     enc.add_argument("--run", required=True, help="run directory with trained codecs")

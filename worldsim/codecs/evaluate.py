@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -14,6 +12,7 @@ import torch
 from ..data.bank import load_bank
 from ..evaluation.metrics import (dbfs, event_steps, f1, mel_l1, onset_counts, psnr, psnr_masked,
                                   step_onsets)
+from ..evaluation.report import write_json
 from .model import Codecs, load_codecs
 
 
@@ -98,11 +97,7 @@ def evaluate_codecs(run: str | Path, data: list[str | Path], out: str | Path) ->
         "frame_latent": [c, h, w], "audio_latent": d, **throughput(model, bank.frames, bank.audio),
     })
     report = {"run": str(run), "summary": summary, **summary, "datasets": per}
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(report, indent=2))
-    os.replace(tmp, out)
+    out = write_json(out, report)
     png = np.concatenate(strips, 0).repeat(2, 0).repeat(2, 1)
     imageio.imwrite(out.with_suffix(".png"), png)
     return report

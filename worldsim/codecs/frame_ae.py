@@ -1,4 +1,4 @@
-"""Frame autoencoder: 64x64x3 uint8 <-> 8x8xC latent, working at 16x16 after a pixel-unshuffle stem."""
+"""Frame autoencoder: 64x64x3 uint8 <-> an 8x8xC or 16x16xC latent, working at 16x16 after a pixel-unshuffle stem."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ class FrameAEConfig:
     width8: int = 128  # channels at 8x8 resolution
     blocks: int = 2  # residual blocks per resolution, encoder and decoder each
     image_size: int = 64  # frames are image_size x image_size x 3
+    downsample: int = 8  # latent grid = image_size / downsample: 8 (8x8 latent) or 4 (16x16 latent)
 
 
 class FrameEncoder(nn.Module):
@@ -26,12 +27,15 @@ class FrameEncoder(nn.Module):
 
     def __init__(self, c: FrameAEConfig) -> None:
         super().__init__()
+        if c.downsample not in (4, 8):
+            raise ValueError(f"downsample must be 4 or 8, got {c.downsample}")
+        low = [nn.Conv2d(c.width16, c.width8, 4, stride=2, padding=1),
+               *[ResBlock2d(c.width8) for _ in range(c.blocks)]] if c.downsample == 8 else []
+        out = c.width8 if c.downsample == 8 else c.width16
         self.net = nn.Sequential(
             nn.PixelUnshuffle(4), nn.Conv2d(48, c.width16, 3, padding=1),
-            *[ResBlock2d(c.width16) for _ in range(c.blocks)],
-            nn.Conv2d(c.width16, c.width8, 4, stride=2, padding=1),
-            *[ResBlock2d(c.width8) for _ in range(c.blocks)],
-            nn.GroupNorm(8, c.width8), nn.SiLU(), nn.Conv2d(c.width8, c.latent_channels, 1),
+            *[ResBlock2d(c.width16) for _ in range(c.blocks)], *low,
+            nn.GroupNorm(8, out), nn.SiLU(), nn.Conv2d(out, c.latent_channels, 1),
         )
 
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
@@ -44,11 +48,12 @@ class FrameDecoder(nn.Module):
 
     def __init__(self, c: FrameAEConfig) -> None:
         super().__init__()
+        low = [nn.Conv2d(c.latent_channels, c.width8, 3, padding=1),
+               *[ResBlock2d(c.width8) for _ in range(c.blocks)],
+               nn.Conv2d(c.width8, 4 * c.width16, 1), nn.PixelShuffle(2)] if c.downsample == 8 else [
+               nn.Conv2d(c.latent_channels, c.width16, 3, padding=1)]
         self.net = nn.Sequential(
-            nn.Conv2d(c.latent_channels, c.width8, 3, padding=1),
-            *[ResBlock2d(c.width8) for _ in range(c.blocks)],
-            nn.Conv2d(c.width8, 4 * c.width16, 1), nn.PixelShuffle(2),
-            *[ResBlock2d(c.width16) for _ in range(c.blocks)],
+            *low, *[ResBlock2d(c.width16) for _ in range(c.blocks)],
             nn.GroupNorm(8, c.width16), nn.SiLU(), nn.Conv2d(c.width16, 48, 3, padding=1), nn.PixelShuffle(4),
         )
 

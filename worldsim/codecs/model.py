@@ -42,7 +42,7 @@ class Codecs(nn.Module):
 
     def latent_shape(self) -> tuple[tuple[int, int, int], int]:
         """((C, h, w) of a frame latent, D of an audio latent)."""
-        s = self.frame_cfg.image_size // 8
+        s = self.frame_cfg.image_size // self.frame_cfg.downsample
         return (self.frame_cfg.latent_channels, s, s), self.audio_cfg.latent_dim
 
     def encode_frames(self, frames: torch.Tensor) -> torch.Tensor:

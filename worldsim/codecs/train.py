@@ -16,6 +16,7 @@ from tqdm import tqdm
 from ..checkpoint import load_checkpoint, save_checkpoint
 from ..data.bank import Bank, load_bank
 from ..runtime import autocast, pick_device
+from ..schedule import cosine_lr, expected_steps
 from .audio_ae import AudioAEConfig
 from .frame_ae import FrameAEConfig, to_uint8
 from .losses import audio_loss, frame_loss
@@ -47,23 +48,6 @@ class CodecTrainConfig:
     def from_dict(cls, d: dict[str, Any]) -> "CodecTrainConfig":
         d = dict(d)
         return cls(frame=FrameAEConfig(**d.pop("frame")), audio=AudioAEConfig(**d.pop("audio")), **d)
-
-
-def _lr(cfg: CodecTrainConfig, step: int, time_fraction: float = 0.0) -> float:
-    """Linear warm-up, then cosine decay to 5% over the steps or the time budget, whichever runs out first."""
-    if step < cfg.warmup:
-        return cfg.lr * (step + 1) / cfg.warmup
-    t = min(1.0, max((step - cfg.warmup) / max(1, cfg.steps - cfg.warmup), time_fraction))
-    return cfg.lr * (0.05 + 0.95 * 0.5 * (1 + np.cos(np.pi * t)))
-
-
-def _expected_steps(cfg: CodecTrainConfig, step: int, start: int, elapsed: float, budget: float,
-                    resumed_s: float) -> int:
-    """Steps this run will reach: the step budget, or what the time budget allows at the current rate."""
-    if budget == float("inf") or elapsed <= resumed_s:
-        return cfg.steps
-    rate = (step - start) / (elapsed - resumed_s)
-    return int(min(cfg.steps, step + rate * max(0.0, budget - elapsed)))
 
 
 def _batches(bank: Bank, loud: np.ndarray, cfg: CodecTrainConfig, step: int):
@@ -132,7 +116,7 @@ def train_codecs(data: list[str | Path], run: str | Path, cfg: CodecTrainConfig,
 
     model.train()
     while step < cfg.steps and time.time() - t0 < budget_s:
-        lr = _lr(cfg, step, (time.time() - t0) / budget_s)
+        lr = cosine_lr(cfg.lr, step, cfg.warmup, cfg.steps, (time.time() - t0) / budget_s)
         for g in opt.param_groups:
             g["lr"] = lr
         fi, ai = _batches(bank, loud, cfg, step)
@@ -162,7 +146,7 @@ def train_codecs(data: list[str | Path], run: str | Path, cfg: CodecTrainConfig,
                 tb.add_scalar(f"codecs/{k}", v, step)
             tb.add_scalar("codecs/lr", lr, step)
             bar.set_postfix(psnr=f"{stats['train_psnr']:.1f}", audio=f"{la.item():.3f}")
-            bar.total = _expected_steps(cfg, step, start, time.time() - t0, budget_s, trained_s)
+            bar.total = expected_steps(cfg.steps, step, start, time.time() - t0, budget_s, trained_s)
             bar.refresh()
         if time.time() - t_last_ckpt > cfg.checkpoint_every_s:
             checkpoint()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +13,7 @@ from ..data.dataset import open_dataset
 from ..data.episode import load_episode
 from ..data.windows import split_of
 from ..evaluation.metrics import event_steps, f1, mel_l1, onset_counts, psnr, psnr_masked, step_onsets
+from ..evaluation.report import write_json
 from .model import WorldModel, load_world_model
 
 AUDIO_HORIZON = 8  # onset F1 and mel L1 are scored over 8-step open-loop rollouts
@@ -134,11 +133,7 @@ def evaluate_dynamics(run: str | Path, data: list[str | Path], out: str | Path, 
     }
     report["next_step_psnr"] = report["psnr"][0]
     report["foreground_gain_db"] = [a - b for a, b in zip(report["psnr_foreground"], report["baseline_psnr_foreground"])]
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(report, indent=2))
-    os.replace(tmp, out)
+    out = write_json(out, report)
     _plot(report, out.with_suffix(".png"))
     return report
 

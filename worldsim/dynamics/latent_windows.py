@@ -17,6 +17,7 @@ class LatentWindows:
         self.context = context
         self.frames, self.audio, self.actions, self.rewards, self.terminated = [], [], [], [], []
         starts = []  # (cache index, latent index of t0, action index of t0, first latent index of the episode)
+        self.episodes = []  # (cache index, first latent index, first action index, observations)
         for ci, path in enumerate(caches):
             z = np.load(path)
             self.frames.append(z["frame_latents"])
@@ -28,6 +29,7 @@ class LatentWindows:
             for e, index in enumerate(z["episodes"]):
                 n_obs = int(offsets[e + 1] - offsets[e])
                 if split == "all" or split_of(int(index), val_every) == split:
+                    self.episodes.append((ci, int(offsets[e]), act_off, n_obs))
                     for t in range(n_obs - 1):
                         starts.append((ci, offsets[e] + t, act_off + t, offsets[e]))
                 act_off += n_obs - 1
@@ -59,6 +61,15 @@ class LatentWindows:
             out["reward"].append(self.rewards[ci][at])
             out["terminated"].append(self.terminated[ci][at])
         return {key: torch.from_numpy(np.stack(v).astype(np.float32)) for key, v in out.items()}
+
+    def sequence(self, episode: int, start: int, length: int) -> dict[str, torch.Tensor]:
+        """Latents of steps start .. start+length and the actions between them, for one episode of the split."""
+        ci, z0, a0, n = self.episodes[episode]
+        length = min(length, n - 1 - start)
+        sl = slice(z0 + start, z0 + start + length + 1)
+        return {"frames": torch.from_numpy(self.frames[ci][sl].astype(np.float32)),
+                "audio": torch.from_numpy(self.audio[ci][sl].astype(np.float32)),
+                "actions": torch.from_numpy(self.actions[ci][a0 + start: a0 + start + length].astype(np.float32))}
 
     def sample(self, batch: int, rng: np.random.Generator) -> dict[str, torch.Tensor]:
         """A random batch of windows."""

@@ -20,6 +20,7 @@ from ..codecs.cache import encode_dataset
 from ..codecs.model import load_codecs
 from ..data.dataset import open_dataset
 from ..runtime import autocast, pick_device
+from ..schedule import cosine_lr, expected_steps
 from .edm import edm_loss
 from .latent_windows import LatentWindows
 from .model import DynamicsConfig, LatentState, WorldModel
@@ -53,13 +54,6 @@ class DynamicsTrainConfig:
         return cls(model=DynamicsConfig.from_dict(d.pop("model")), **d)
 
 
-def _lr(cfg: DynamicsTrainConfig, step: int, time_fraction: float) -> float:
-    if step < cfg.warmup:
-        return cfg.lr * (step + 1) / cfg.warmup
-    t = min(1.0, max((step - cfg.warmup) / max(1, cfg.steps - cfg.warmup), time_fraction))
-    return cfg.lr * (0.05 + 0.95 * 0.5 * (1 + np.cos(np.pi * t)))
-
-
 def _weights(model: WorldModel) -> dict[str, torch.Tensor]:
     """The trained weights (denoiser and heads); the frozen codecs live in their own checkpoint."""
     return {k: v for k, v in model.state_dict().items() if not k.startswith("codecs.")}
@@ -84,6 +78,30 @@ def _batch_loss(model: WorldModel, batch: dict[str, torch.Tensor], cfg: Dynamics
                    "termination_bce": float(lt)}
 
 
+@torch.no_grad()
+def _log_rollout(tb: SummaryWriter, model: WorldModel, windows: LatentWindows, step: int, horizon: int = 12) -> None:
+    """An open-loop imagined rollout beside the (decoded) real one: image strip and both soundtracks."""
+    k = model.context
+    seq = windows.sequence(0, 0, k - 1 + horizon)
+    dev = model.device
+    acts = torch.cat([torch.zeros(1, seq["actions"].shape[1]), seq["actions"][: k - 1]])
+    state = LatentState(seq["frames"][None, :k].to(dev), seq["audio"][None, :k].to(dev), acts[None].to(dev))
+    gen = torch.Generator(device=dev).manual_seed(0)
+    frames, audio = [], []
+    for t in range(k - 1, len(seq["actions"])):
+        obs, _, _, state = model.step(state, seq["actions"][t][None].to(dev), 3, generator=gen)
+        frames.append(obs["image"][0].cpu())
+        audio.append(obs["audio"][0].cpu())
+    if not frames:
+        return
+    real = model.codecs.decode_frames(seq["frames"][k:k + len(frames)].to(dev)).cpu()
+    real_audio = model.codecs.decode_audio(seq["audio"][k:k + len(frames)].to(dev)).cpu()
+    grid = torch.cat([torch.cat(list(real), 1), torch.cat(frames, 1)], 0)
+    tb.add_image("rollout/real_top_imagined_bottom", grid.permute(2, 0, 1), step)
+    tb.add_audio("rollout/real", real_audio.reshape(1, -1), step, sample_rate=16000)
+    tb.add_audio("rollout/imagined", torch.cat(audio).reshape(1, -1), step, sample_rate=16000)
+
+
 def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Path, cfg: DynamicsTrainConfig,
                    device: str | None = None, progress: bool = True) -> dict[str, Any]:
     """Train (or resume) the world model of `run` on `data`, using (a copy of) the codecs of `codecs_run`."""
@@ -99,8 +117,12 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     dev = pick_device(device)
     codecs = load_codecs(run, dev)
     (c, h, _), d = codecs.latent_shape()
-    windows = LatentWindows([encode_dataset(run, x, progress=progress) for x in data], cfg.model.unet.context,
-                            split="train")
+    caches = [encode_dataset(run, x, progress=progress) for x in data]
+    windows = LatentWindows(caches, cfg.model.unet.context, split="train")
+    try:
+        val = LatentWindows(caches, cfg.model.unet.context, split="val")
+    except ValueError:
+        val = windows  # too few episodes for a validation split: show training episodes
     unet = UNetConfig(**{**asdict(cfg.model.unet), "frame_channels": c, "audio_dim": d, "latent_size": h,
                          "action_dim": windows.action_dim})
     cfg = DynamicsTrainConfig(**{**asdict(cfg), "model": DynamicsConfig(**{
@@ -132,7 +154,7 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
 
     model.train()
     while step < cfg.steps and time.time() - t0 < budget:
-        lr = _lr(cfg, step, (time.time() - t0) / budget)
+        lr = cosine_lr(cfg.lr, step, cfg.warmup, cfg.steps, (time.time() - t0) / budget)
         for g in opt.param_groups:
             g["lr"] = lr
         gen = torch.Generator(device=dev).manual_seed(cfg.seed * 1_000_003 + step)
@@ -154,10 +176,14 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
                 tb.add_scalar(f"dynamics/{k}", v, step)
             tb.add_scalar("dynamics/lr", lr, step)
             bar.set_postfix(loss=f"{stats['loss']:.3f}")
+            bar.total = expected_steps(cfg.steps, step, start, time.time() - t0, budget, trained_s)
+            bar.refresh()
         if time.time() - t_ckpt > cfg.checkpoint_every_s:
             checkpoint()
+            _log_rollout(tb, ema.eval(), val, step)
             t_ckpt = time.time()
     checkpoint()
+    _log_rollout(tb, ema.eval(), val, step)
     tb.close()
     bar.close()
     return {"step": step, "trained_seconds": time.time() - t0, **stats}

@@ -57,11 +57,16 @@ class WorldModelEnv(gym.Env):
         """Real context for K steps, then imagination; returns the last real observation."""
         super().reset(seed=seed)
         k = self.model.context
-        obs, info = self.real.reset(seed=int(self.np_random.integers(2**31)))
+        real_seed = int(self.np_random.integers(2**31))
+        if options and "real_seed" in options:  # start from exactly the real env's reset(seed=real_seed) state
+            real_seed = int(options["real_seed"])
+        obs, info = self.real.reset(seed=real_seed)
         frames, audio, actions = [obs["image"]], [obs["audio"]], [np.zeros(self.action_space.shape, np.float32)]
+        context_return = 0.0
         for _ in range(k - 1):
             a = (self.context_policy(obs) if self.context_policy else np.zeros(self.action_space.shape)).astype(np.float32)
-            obs, _, _, _, info = self.real.step(a)
+            obs, r, _, _, info = self.real.step(a)
+            context_return += r
             frames.append(obs["image"])
             audio.append(obs["audio"])
             actions.append(a)
@@ -71,7 +76,7 @@ class WorldModelEnv(gym.Env):
         self._gen.manual_seed(int(self.np_random.integers(2**62)))
         self._t = k - 1
         self._last = obs
-        return obs, {"context_steps": k - 1, "real_info": info}
+        return obs, {"context_steps": k - 1, "context_return": context_return, "real_info": info}
 
     def step(self, action: Any):
         """One imagined 20 Hz step."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 from typing import Any, Callable
 
@@ -14,6 +12,7 @@ from tqdm import tqdm
 
 from ..dynamics.model import WorldModel
 from ..evaluation.metrics import psnr
+from ..evaluation.report import write_json
 from ..video import write_mp4
 
 PolicyFactory = Callable[[gym.Env, int], Any]
@@ -81,7 +80,5 @@ def imagine(model: WorldModel, env_id: str, env_kwargs: dict[str, Any], make_pol
         summary.append({"episode": i, "seed": seed + i, "video": str(path), "strip": str(out / f"imagined_{i}.png"),
                         "psnr": psnr(ep["frames"][model.context:], ep["real_frames"][model.context:])})
     env.close()
-    tmp = out / "summary.json.tmp"
-    tmp.write_text(json.dumps(summary, indent=2))
-    os.replace(tmp, out / "summary.json")
+    write_json(out / "summary.json", summary)
     return summary

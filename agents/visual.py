@@ -1,0 +1,63 @@
+"""A pushing policy that sees only pixels: it finds the pusher, the target and the goal by colour.
+
+Because it needs no simulator state, the same policy acts in the real env and in the learned simulator,
+which is what policy evaluation in the learned simulator needs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def _centroid(mask: np.ndarray) -> np.ndarray | None:
+    ys, xs = np.nonzero(mask)
+    return None if len(xs) < 4 else np.array([xs.mean(), ys.mean()])
+
+
+def find_objects(image: np.ndarray) -> dict[str, np.ndarray | None]:
+    """Pixel centroids (x, y) of the white pusher, the red target and the green goal in a Push frame."""
+    im = image.astype(np.int16)
+    r, g, b = im[..., 0], im[..., 1], im[..., 2]
+    return {
+        "pusher": _centroid((r > 200) & (g > 200) & (b > 200)),
+        "target": _centroid((r > 160) & (g < 90) & (b < 90)),
+        "goal": _centroid((g > 140) & (r < 110) & (b < 130)),
+    }
+
+
+class VisualPush:
+    """Get behind the target (as seen from the goal) and push, all in image coordinates; Gaussian action noise."""
+
+    def __init__(self, noise: float = 0.0, seed: int | None = None, gain: float = 0.25) -> None:
+        self.noise, self.gain = noise, gain
+        self.rng = np.random.default_rng(seed)
+
+    def reset(self) -> None:
+        """Nothing to forget."""
+
+    def act(self, obs: dict[str, Any]) -> np.ndarray:
+        """Image rows grow toward the camera (-y on the table), columns toward +x."""
+        p = find_objects(obs["image"])
+        a = np.zeros(2)
+        if p["pusher"] is not None and p["target"] is not None and p["goal"] is not None:
+            to_goal = p["goal"] - p["target"]
+            dist = np.linalg.norm(to_goal)
+            if dist > 2.5:
+                d = to_goal / dist
+                stage = p["target"] - 9.0 * d
+                off = p["pusher"] - stage
+                along = float(off.dot(d))
+                lateral = float(np.linalg.norm(off - along * d))
+                if lateral < 2.5 and along < 3.0:
+                    aim = p["goal"] + 3.0 * d
+                elif along > -1.0 and lateral < 9.0:
+                    side = 1.0 if d[0] * off[1] - d[1] * off[0] >= 0 else -1.0
+                    aim = stage + 9.0 * side * np.array([-d[1], d[0]]) - 5.0 * d
+                else:
+                    aim = stage
+                px = self.gain * (aim - p["pusher"])
+                a = np.array([px[0], -px[1]])
+        a = a + self.noise * self.rng.standard_normal(2)
+        return np.clip(a, -1.0, 1.0).astype(np.float32)

@@ -1,0 +1,68 @@
+"""The learned simulator behind the gymnasium API, and `worldsim imagine` on a tiny real world model."""
+
+import json
+import subprocess
+import sys
+import warnings
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+import worldsim  # noqa: F401
+from worldsim.simulator import WorldModelEnv
+
+
+def test_learned_env_passes_check_env_with_determinism(tiny_world):
+    _, run = tiny_world
+    env = gym.make("worldsim/Learned-v0", run=str(run), real_env="worldsim/Push-v0", max_episode_steps=20)
+    real = gym.make("worldsim/Push-v0")
+    assert env.action_space == real.action_space and env.observation_space == real.observation_space
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check_env(env.unwrapped, skip_render_check=True)
+    a, _ = env.reset(seed=3)
+    steps = [env.step(np.array([0.5, -0.2], np.float32)) for _ in range(3)]
+    b, _ = env.reset(seed=3)
+    again = [env.step(np.array([0.5, -0.2], np.float32)) for _ in range(3)]
+    assert np.array_equal(a["image"], b["image"])
+    for s, t in zip(steps, again):
+        assert np.array_equal(s[0]["image"], t[0]["image"]) and np.array_equal(s[0]["audio"], t[0]["audio"])
+
+
+def test_learned_env_truncates_like_the_real_env(tiny_world):
+    _, run = tiny_world
+    env = WorldModelEnv(run=str(run), max_episode_steps=20)
+    env.reset(seed=0)
+    done, n = False, 3  # K - 1 real context steps were taken by reset
+    while not done:
+        _, _, term, trunc, _ = env.step(env.action_space.sample())
+        done, n = term or trunc, n + 1
+    assert n == 20
+
+
+def test_bad_runs_and_mismatched_envs_are_clear_errors(tiny_world, tmp_path):
+    _, run = tiny_world
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        WorldModelEnv(run=str(tmp_path / "nope"))
+    with pytest.raises(ValueError, match="trained on worldsim/Push-v0"):
+        WorldModelEnv(run=str(run), real_env="worldsim/Drop-v0")
+    env = WorldModelEnv(run=str(run), max_episode_steps=20)
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match=r"\(2,\)"):
+        env.step(np.zeros(3))
+
+
+def test_imagine_writes_side_by_side_video_with_stereo_sound(tiny_world, tmp_path):
+    import imageio_ffmpeg
+
+    _, run = tiny_world
+    out = tmp_path / "imagine"
+    proc = subprocess.run([sys.executable, "-m", "worldsim.cli", "imagine", "--run", str(run), "--episodes", "1",
+                           "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    info = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", summary[0]["video"]],
+                          capture_output=True, text=True).stderr
+    assert "stereo" in info and "Video: h264" in info and (out / "imagined_0.png").exists()

@@ -24,6 +24,7 @@ def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> None:
             torch.save(payload, f)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; checkpoints are shared files
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

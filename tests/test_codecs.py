@@ -67,7 +67,7 @@ def test_checkpoint_reloads_to_identical_outputs_and_resume_continues(tiny_data,
     result = train_codecs([tiny_data], run, CodecTrainConfig(steps=16, **TINY), progress=False)
     assert result["step"] == 16 and load_checkpoint(run / "codecs.pt")["step"] == 16
     steps = [e for e in _scalars_steps(run)]
-    assert max(steps) == 15 and 15 in steps and 10 in steps  # logged on from step 10, not restarted
+    assert steps.count(5) == 1 and {10, 15, 16} <= set(steps)  # logged on from step 10, not restarted
 
 
 def _scalars_steps(run):
@@ -82,7 +82,8 @@ def test_silence_decodes_to_silence_after_training(tiny_data, tmp_path):
     run = tmp_path / "run"
     train_codecs([tiny_data], run, CodecTrainConfig(steps=80, lr=3e-3, **TINY), progress=False)
     model = load_codecs(run)
-    out = model.decode_audio(model.encode_audio(torch.zeros(4, 800)))
+    with torch.no_grad():
+        out = model.decode_audio(model.encode_audio(torch.zeros(4, 800)))
     assert float(out.abs().max()) < 1e-3
 
 

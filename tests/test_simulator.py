@@ -8,6 +8,7 @@ import warnings
 import gymnasium as gym
 import numpy as np
 import pytest
+import torch
 from gymnasium.utils.env_checker import check_env
 
 import worldsim  # noqa: F401
@@ -34,6 +35,8 @@ def test_learned_env_passes_check_env_with_determinism(tiny_world):
 def test_learned_env_truncates_like_the_real_env(tiny_world):
     _, run = tiny_world
     env = WorldModelEnv(run=str(run), max_episode_steps=20)
+    with torch.no_grad():  # the tiny model's termination head is untrained: make it say "never"
+        env.model.heads.mlp[-1].bias[1] = -30.0
     env.reset(seed=0)
     done, n = False, 3  # K - 1 real context steps were taken by reset
     while not done:

@@ -12,7 +12,7 @@ import torch
 from ..data.dataset import open_dataset
 from ..data.episode import load_episode
 from ..data.windows import split_of
-from ..evaluation.metrics import event_steps, f1, mel_l1, onset_counts, psnr, psnr_masked, step_onsets
+from ..evaluation.metrics import event_steps, f1, mel_l1, onset_counts, psnr_masked, step_onsets
 from ..evaluation.report import write_json
 from .model import WorldModel, load_world_model
 
@@ -116,10 +116,11 @@ def evaluate_dynamics(run: str | Path, data: list[str | Path], out: str | Path, 
             sq["bf"] += (base * mask).reshape(H, -1).sum(1)
             cnt["n"] += 1
             cnt["nf"] += 3 * mask.reshape(H, -1).sum(1)
-            truth = event_steps(ep["ev_step"], ep["ev_level"], T + 1)[t + 1:t + 1 + AUDIO_HORIZON]
-            c = onset_counts(step_onsets(audio[j, :AUDIO_HORIZON]), truth)
+            n = min(AUDIO_HORIZON, H)
+            truth = event_steps(ep["ev_step"], ep["ev_level"], T + 1)[t + 1:t + 1 + n]
+            c = onset_counts(step_onsets(audio[j, :n]), truth)
             tp, fp, fn = tp + c[0], fp + c[1], fn + c[2]
-            mel.append(mel_l1(audio[j, :AUDIO_HORIZON], ep["audio"][t + 1:t + 1 + AUDIO_HORIZON]))
+            mel.append(mel_l1(audio[j, :n], ep["audio"][t + 1:t + 1 + n]))
             reward_err.append(np.abs(rewards[j] - ep["rewards"][t:t + H]).mean())
     to_psnr = lambda s, n: (10 * np.log10(255.0**2 / np.maximum(s / np.maximum(n, 1), 1e-10))).tolist()  # noqa: E731
     report = {
@@ -127,7 +128,7 @@ def evaluate_dynamics(run: str | Path, data: list[str | Path], out: str | Path, 
         "horizon": list(range(1, H + 1)),
         "psnr": to_psnr(sq["m"], cnt["n"]), "psnr_foreground": to_psnr(sq["mf"], cnt["nf"]),
         "baseline_psnr": to_psnr(sq["b"], cnt["n"]), "baseline_psnr_foreground": to_psnr(sq["bf"], cnt["nf"]),
-        "onset_f1": f1(tp, fp, fn), "onset_counts": {"tp": tp, "fp": fp, "fn": fn}, "audio_horizon": AUDIO_HORIZON,
+        "onset_f1": f1(tp, fp, fn), "onset_counts": {"tp": tp, "fp": fp, "fn": fn}, "audio_horizon": min(AUDIO_HORIZON, H),
         "mel_l1": float(np.mean(mel)), "reward_mae": float(np.mean(reward_err)),
         "action_following": action_following(model, episodes, pairs, 8, denoising_steps, gen) if pairs else None,
     }

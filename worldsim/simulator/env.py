@@ -44,7 +44,9 @@ class WorldModelEnv(gym.Env):
         if img[:2] != want or self.action_space.shape != (cfg.unet.action_dim,):
             raise ValueError(f"checkpoint expects {want} images and {cfg.unet.action_dim}-D actions; "
                              f"{env_id} has {img[:2]} and {self.action_space.shape}")
-        self.max_episode_steps = self.real.unwrapped.max_episode_steps
+        spec = self.real.spec  # gymnasium.make(max_episode_steps=N) puts N on a TimeLimit, not on the env
+        self.max_episode_steps = (spec.max_episode_steps if spec is not None and spec.max_episode_steps
+                                  else self.real.unwrapped.max_episode_steps)
         self.denoising_steps = denoising_steps
         self.context_policy = context_policy
         self.render_mode = render_mode

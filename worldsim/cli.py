@@ -76,6 +76,11 @@ def _train(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from .codecs.evaluate import evaluate_codecs
 
+    from .pretrained import resolve_run
+
+    args.run = str(resolve_run(args.run))
+    if args.what in ("codecs", "dynamics") and not args.data:
+        raise ValueError(f"evaluate {args.what} needs --data DIR [DIR ...] (held-out episodes come from the val split)")
     if args.what == "codecs":
         report = evaluate_codecs(args.run, args.data, args.out)
         print(json.dumps(report["summary"], indent=2))
@@ -114,9 +119,10 @@ def _evaluate_policies(args: argparse.Namespace) -> None:
 
 def _encode(args: argparse.Namespace) -> int:
     from .codecs.cache import encode_dataset
+    from .pretrained import resolve_run
 
     for d in args.data:
-        print(encode_dataset(args.run, d))
+        print(encode_dataset(resolve_run(args.run), d))
     return 0
 
 

@@ -9,6 +9,7 @@ from gymnasium import spaces
 
 from .backend import mujoco
 from .base import SceneEnv
+from .scene_xml import preamble, walled_table
 from .materials import get_material
 
 TABLE = 0.26
@@ -20,21 +21,10 @@ CUBE = 0.045  # half-size of the dropped cube
 
 _XML = """
 <mujoco model="drop">
-  <option timestep="0.0025" cone="elliptic" integrator="implicitfast"/>
-  <visual>
-    <quality shadowsize="0" offsamples="0"/>
-    <global offwidth="{buf}" offheight="{buf}"/>
-    <headlight ambient="0.45 0.45 0.45" diffuse="0.6 0.6 0.6" specular="0 0 0"/>
-  </visual>
-  <default>
-    <geom solref="0.01 1" solimp="0.95 0.99 0.001"/>
-  </default>
+{preamble}
   <worldbody>
     <camera name="side" pos="0 -0.5 0.6" xyaxes="1 0 0 0 0.7 0.714" fovy="45"/>
-    <geom name="table" type="box" size="{tw} {tw} 0.02" pos="0 0 -0.02" rgba="0.30 0.32 0.36 1"/>
-    <geom name="wall_n" type="box" size="{tw} 0.02 0.04" pos="0 {wo} 0.04" rgba="0.45 0.30 0.18 1"/>
-    <geom name="wall_e" type="box" size="0.02 {tw} 0.04" pos="{wo} 0 0.04" rgba="0.45 0.30 0.18 1"/>
-    <geom name="wall_w" type="box" size="0.02 {tw} 0.04" pos="-{wo} 0 0.04" rgba="0.45 0.30 0.18 1"/>
+{table}
     <geom name="zone" type="cylinder" size="{zr} 0.0005" pos="0 0 0.0005" rgba="0.15 0.75 0.25 1"
           contype="0" conaffinity="0"/>
     <geom name="crate" type="box" size="0.05 0.04 0.035" pos="-0.12 0.08 0.035" rgba="0.62 0.36 0.9 1"/>
@@ -85,7 +75,8 @@ class DropEnv(SceneEnv):
         if not materials:
             raise ValueError("materials must name at least one preset")
         self.materials = tuple(materials)
-        xml = _XML.format(buf=max(256, width, height), tw=TABLE + 0.04, wo=TABLE + 0.06, zr=ZONE_RADIUS,
+        xml = _XML.format(preamble=preamble(max(256, width, height)), table=walled_table(TABLE + 0.04, 0.04, "new"),
+                          zr=ZONE_RADIUS,
                           c=CUBE, oz=0.30 - 0.012 - CUBE - 0.002)
         super().__init__(xml, spaces.Box(-1.0, 1.0, (3,), np.float32), {**STATIC, "object": "wood"}, "side",
                          max_episode_steps, width=width, height=height, render_mode=render_mode,

@@ -8,6 +8,7 @@ import numpy as np
 from gymnasium import spaces
 
 from .base import SceneEnv
+from .scene_xml import preamble, walled_table
 
 TABLE = 0.26  # half-size of the table's free area, m
 GOAL_RADIUS = 0.07
@@ -15,22 +16,10 @@ MAX_SPEED = 0.5  # m/s at |action| = 1
 
 _XML = """
 <mujoco model="push">
-  <option timestep="0.0025" cone="elliptic" integrator="implicitfast"/>
-  <visual>
-    <quality shadowsize="0" offsamples="0"/>
-    <global offwidth="{buf}" offheight="{buf}"/>
-    <headlight ambient="0.45 0.45 0.45" diffuse="0.6 0.6 0.6" specular="0 0 0"/>
-  </visual>
-  <default>
-    <geom solref="0.01 1" solimp="0.95 0.99 0.001"/>
-  </default>
+{preamble}
   <worldbody>
     <camera name="top" pos="0 -0.22 0.78" xyaxes="1 0 0 0 0.96 0.28" fovy="45"/>
-    <geom name="table" type="box" size="{tw} {tw} 0.02" pos="0 0 -0.02" rgba="0.30 0.32 0.36 1"/>
-    <geom name="wall_n" type="box" size="{tw} 0.02 0.03" pos="0 {wo} 0.03" rgba="0.45 0.30 0.18 1"/>
-    <geom name="wall_s" type="box" size="{tw} 0.02 0.03" pos="0 -{wo} 0.03" rgba="0.45 0.30 0.18 1"/>
-    <geom name="wall_e" type="box" size="0.02 {tw} 0.03" pos="{wo} 0 0.03" rgba="0.45 0.30 0.18 1"/>
-    <geom name="wall_w" type="box" size="0.02 {tw} 0.03" pos="-{wo} 0 0.03" rgba="0.45 0.30 0.18 1"/>
+{table}
     <geom name="goal" type="cylinder" size="{gr} 0.0005" pos="0.1 0.1 0.0005" rgba="0.15 0.75 0.25 1"
           contype="0" conaffinity="0"/>
     <body name="pusher" pos="0 0 0.035">
@@ -76,7 +65,8 @@ class PushEnv(SceneEnv):
 
     def __init__(self, width: int = 64, height: int = 64, max_episode_steps: int = 100,
                  render_mode: str | None = None, audio: bool = True, audio_gain: float = 1.0) -> None:
-        xml = _XML.format(buf=max(256, width, height), tw=TABLE + 0.04, wo=TABLE + 0.06, gr=GOAL_RADIUS)
+        xml = _XML.format(preamble=preamble(max(256, width, height)), table=walled_table(TABLE + 0.04, 0.03),
+                          gr=GOAL_RADIUS)
         super().__init__(xml, spaces.Box(-1.0, 1.0, (2,), np.float32), MATERIALS, "top", max_episode_steps,
                          width=width, height=height, render_mode=render_mode, audio=audio,
                          audio_gain=audio_gain)

@@ -8,7 +8,6 @@ import worldsim  # noqa: F401
 from worldsim.agents import ScriptedDrop
 from worldsim.envs import AudioVisualSim
 from worldsim.envs.backend import mujoco
-from worldsim.envs.drop import CUBE
 from worldsim.envs.materials import PRESETS, get_material, sample_modes
 
 DROP_XML = """

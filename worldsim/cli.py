@@ -121,8 +121,11 @@ def _encode(args: argparse.Namespace) -> int:
     from .codecs.cache import encode_dataset
     from .pretrained import resolve_run
 
+    run = resolve_run(args.run)
+    # The shipped model lives inside the installed package: its caches go to runs/pretrained/latents instead.
+    cache_dir = Path("runs/pretrained/latents") if str(args.run) == "pretrained" else None
     for d in args.data:
-        print(encode_dataset(resolve_run(args.run), d))
+        print(encode_dataset(run, d, cache_dir=cache_dir))
     return 0
 
 

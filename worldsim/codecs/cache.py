@@ -20,18 +20,20 @@ CACHE_KEYS = ("frame_latents", "audio_latents", "actions", "rewards", "terminate
               "episodes")
 
 
-def cache_path(run: str | Path, data: str | Path) -> Path:
-    """Where the latents of `data` encoded by `run`'s codecs live: keyed by the dataset's manifest and the checkpoint."""
+def cache_path(run: str | Path, data: str | Path, cache_dir: str | Path | None = None) -> Path:
+    """Where the latents of `data` encoded by `run`'s codecs live (RUN/latents unless `cache_dir`):
+    keyed by the dataset's manifest and the checkpoint."""
     ds = open_dataset(data)
     h = hashlib.sha256((ds.root / MANIFEST).read_bytes())
     h.update(str((Path(run) / "codecs.pt").stat().st_mtime_ns).encode())
-    return Path(run) / "latents" / f"{ds.root.name}-{h.hexdigest()[:12]}.npz"
+    return Path(cache_dir or Path(run) / "latents") / f"{ds.root.name}-{h.hexdigest()[:12]}.npz"
 
 
 @torch.no_grad()
-def encode_dataset(run: str | Path, data: str | Path, batch: int = 256, progress: bool = True) -> Path:
+def encode_dataset(run: str | Path, data: str | Path, batch: int = 256, progress: bool = True,
+                   cache_dir: str | Path | None = None) -> Path:
     """Encode every episode of `data` with `run`'s codecs (float16 latents + actions, rewards, flags); reuse if cached."""
-    out = cache_path(run, data)
+    out = cache_path(run, data, cache_dir)
     if out.exists():
         return out
     model = load_codecs(run)

@@ -57,17 +57,19 @@ def _dataset(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from .codecs.train import CodecTrainConfig, train_codecs
     from .dynamics.train import DynamicsTrainConfig, train_dynamics
+    from .overrides import apply_overrides
 
     results = {}
     if args.stage in ("codecs", "all"):
         minutes = args.codec_minutes if args.stage == "all" else args.minutes
         cfg = CodecTrainConfig(steps=args.codec_steps if args.stage == "all" else args.steps, minutes=minutes,
                                seed=args.seed)
+        cfg = apply_overrides(cfg, args.codec_set if args.stage == "all" else args.set)
         codec_data = args.codec_data or args.data
         results["codecs"] = train_codecs(codec_data, args.out, cfg, device=args.device)
     if args.stage in ("dynamics", "all"):
         codecs_run = args.codecs or args.out
-        cfg = DynamicsTrainConfig(steps=args.steps, minutes=args.minutes, seed=args.seed)
+        cfg = apply_overrides(DynamicsTrainConfig(steps=args.steps, minutes=args.minutes, seed=args.seed), args.set)
         results["dynamics"] = train_dynamics(args.data, codecs_run, args.out, cfg, device=args.device)
     print(json.dumps({stage: {k: round(float(v), 4) for k, v in r.items()} for stage, r in results.items()}))
     return 0
@@ -198,6 +200,10 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--codec-steps", type=int, default=100000, help="all: codec step cap")
     tr.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if present)")
     tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE",
+                    help="override training settings of the stage (dynamics for all), e.g. batch=256 lr=8e-4 "
+                         "model.unet.width=96 or, for codecs, frame_batch=64 frame.width32=32")
+    tr.add_argument("--codec-set", nargs="+", default=[], metavar="KEY=VALUE", help="all: the same for the codecs")
     tr.set_defaults(func=_train)
 
     ev = sub.add_parser("evaluate", help="measure a trained stage on held-out episodes, write a JSON report")

@@ -15,61 +15,61 @@ class LatentWindows:
 
     def __init__(self, caches: list[str | Path], context: int, split: str = "train", val_every: int = 10) -> None:
         self.context = context
-        self.frames, self.audio, self.actions, self.rewards, self.terminated = [], [], [], [], []
-        starts = []  # (cache index, latent index of t0, action index of t0, first latent index of the episode)
-        self.episodes = []  # (cache index, first latent index, first action index, observations)
-        for ci, path in enumerate(caches):
+        frames, audio, actions, rewards, terminated = [], [], [], [], []
+        starts = []  # (latent index of t0, action index of t0, first latent index of the episode), over all caches
+        self.episodes = []  # (first latent index, first action index, observations)
+        z_base = a_base = 0
+        for path in caches:
             z = np.load(path)
-            self.frames.append(z["frame_latents"])
-            self.audio.append(z["audio_latents"])
-            self.actions.append(z["actions"])
-            self.rewards.append(z["rewards"])
-            self.terminated.append(z["terminated"])
+            frames.append(z["frame_latents"])
+            audio.append(z["audio_latents"])
+            actions.append(z["actions"])
+            rewards.append(z["rewards"])
+            terminated.append(z["terminated"])
             offsets, act_off = z["offsets"], 0
             for e, index in enumerate(z["episodes"]):
                 n_obs = int(offsets[e + 1] - offsets[e])
+                first = z_base + int(offsets[e])
                 if split == "all" or split_of(int(index), val_every) == split:
-                    self.episodes.append((ci, int(offsets[e]), act_off, n_obs))
-                    for t in range(n_obs - 1):
-                        starts.append((ci, offsets[e] + t, act_off + t, offsets[e]))
+                    self.episodes.append((first, a_base + act_off, n_obs))
+                    starts.extend((first + t, a_base + act_off + t, first) for t in range(n_obs - 1))
                 act_off += n_obs - 1
+            z_base += len(z["frame_latents"])
+            a_base += len(z["actions"])
         if not starts:
             raise ValueError(f"no {split} windows in {[str(c) for c in caches]}")
+        # One array per field over all caches: a batch is a handful of vectorised gathers.
+        self.frames, self.audio = np.concatenate(frames), np.concatenate(audio)
+        self.actions, self.rewards = np.concatenate(actions), np.concatenate(rewards)
+        self.terminated = np.concatenate(terminated)
         self.index = np.asarray(starts, np.int64)
-        self.action_dim = int(self.actions[0].shape[1])
+        self.action_dim = int(self.actions.shape[1])
 
     def __len__(self) -> int:
         return len(self.index)
 
     def get(self, rows: np.ndarray) -> dict[str, torch.Tensor]:
         """The windows at `rows` of the index, as float32 tensors."""
-        k = self.context
-        out: dict[str, list[np.ndarray]] = {key: [] for key in ("ctx_frames", "ctx_audio", "ctx_actions", "action",
-                                                                 "next_frame", "next_audio", "reward", "terminated")}
-        for ci, zt, at, first in self.index[rows]:
-            lat = np.arange(zt - k + 1, zt + 1)
-            valid = lat >= first
-            lat = np.maximum(lat, first)  # before the episode start: the first step repeated
-            act = at - (zt - lat)  # action index that led to each context step is that minus one
-            prev = np.where((valid & (lat > first))[:, None], self.actions[ci][np.maximum(act - 1, 0)], 0.0)
-            out["ctx_frames"].append(self.frames[ci][lat])
-            out["ctx_audio"].append(self.audio[ci][lat])
-            out["ctx_actions"].append(prev)
-            out["action"].append(self.actions[ci][at])
-            out["next_frame"].append(self.frames[ci][zt + 1])
-            out["next_audio"].append(self.audio[ci][zt + 1])
-            out["reward"].append(self.rewards[ci][at])
-            out["terminated"].append(self.terminated[ci][at])
-        return {key: torch.from_numpy(np.stack(v).astype(np.float32)) for key, v in out.items()}
+        zt, at, first = (self.index[rows, i][:, None] for i in range(3))
+        lat = zt + np.arange(1 - self.context, 1)[None]
+        valid = lat > first  # the context step was reached by an action (earlier ones repeat the first step)
+        lat = np.maximum(lat, first)
+        act = at - (zt - lat)  # action index that led to each context step is that minus one
+        prev = np.where(valid[..., None], self.actions[np.maximum(act - 1, 0)], 0.0)
+        zt, at = zt[:, 0], at[:, 0]
+        out = {"ctx_frames": self.frames[lat], "ctx_audio": self.audio[lat], "ctx_actions": prev,
+               "action": self.actions[at], "next_frame": self.frames[zt + 1], "next_audio": self.audio[zt + 1],
+               "reward": self.rewards[at], "terminated": self.terminated[at]}
+        return {key: torch.from_numpy(np.ascontiguousarray(v, dtype=np.float32)) for key, v in out.items()}
 
     def sequence(self, episode: int, start: int, length: int) -> dict[str, torch.Tensor]:
         """Latents of steps start .. start+length and the actions between them, for one episode of the split."""
-        ci, z0, a0, n = self.episodes[episode]
+        z0, a0, n = self.episodes[episode]
         length = min(length, n - 1 - start)
         sl = slice(z0 + start, z0 + start + length + 1)
-        return {"frames": torch.from_numpy(self.frames[ci][sl].astype(np.float32)),
-                "audio": torch.from_numpy(self.audio[ci][sl].astype(np.float32)),
-                "actions": torch.from_numpy(self.actions[ci][a0 + start: a0 + start + length].astype(np.float32))}
+        return {"frames": torch.from_numpy(self.frames[sl].astype(np.float32)),
+                "audio": torch.from_numpy(self.audio[sl].astype(np.float32)),
+                "actions": torch.from_numpy(self.actions[a0 + start: a0 + start + length].astype(np.float32))}
 
     def sample(self, batch: int, rng: np.random.Generator) -> dict[str, torch.Tensor]:
         """A random batch of windows."""

@@ -55,6 +55,17 @@ class SceneEnv(gym.Env):
         """Return (reward, terminated, task info including `is_success`) for the current state."""
         raise NotImplementedError
 
+    # -- for planners that use this simulator as their model (the oracle) -------------------------
+    def controls(self, actions: np.ndarray) -> np.ndarray:
+        """Actuator controls for a batch of clipped actions [..., A] -> [..., nu] (what _apply_action writes)."""
+        raise NotImplementedError(f"{type(self).__name__} does not expose batched controls; oracle planning "
+                                  "needs a scene that defines controls() and task_rewards()")
+
+    def task_rewards(self, qpos: np.ndarray) -> np.ndarray:
+        """The step reward for a batch of positions [..., nq] -> [...], as _task() computes it for one."""
+        raise NotImplementedError(f"{type(self).__name__} does not expose batched rewards; oracle planning "
+                                  "needs a scene that defines controls() and task_rewards()")
+
     # -- gymnasium API -----------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         """Start an episode: a seeded layout, silence, and the first image."""

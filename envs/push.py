@@ -93,7 +93,20 @@ class PushEnv(SceneEnv):
             q[a + 3: a + 7] = (np.cos(yaw / 2), 0.0, 0.0, np.sin(yaw / 2))
 
     def _apply_action(self, action: np.ndarray) -> None:
-        self.data.ctrl[:2] = action * MAX_SPEED
+        self.data.ctrl[:2] = self.controls(action)
+
+    def controls(self, actions: np.ndarray) -> np.ndarray:
+        """Velocity targets of the two actuators, m/s."""
+        return np.asarray(actions) * MAX_SPEED
+
+    def task_rewards(self, qpos: np.ndarray) -> np.ndarray:
+        """-|target - goal| - 0.1 |pusher - target| + 1 inside the goal, for positions [..., nq]."""
+        a = self._qadr["target"]
+        target = qpos[..., a: a + 2]
+        pusher = self.model.body("pusher").pos[:2] + qpos[..., self._pusher_qadr: self._pusher_qadr + 2]
+        d_goal = np.linalg.norm(target - self.model.geom_pos[self._goal_geom, :2], axis=-1)
+        d_push = np.linalg.norm(pusher - target, axis=-1)
+        return -d_goal - 0.1 * d_push + (d_goal < GOAL_RADIUS)
 
     def positions(self) -> dict[str, np.ndarray]:
         """Planar positions (x, y) of the pusher, the objects and the goal."""

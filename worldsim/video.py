@@ -9,7 +9,6 @@ import wave
 from pathlib import Path
 
 import imageio.v2 as imageio
-import imageio_ffmpeg
 import numpy as np
 
 
@@ -38,6 +37,8 @@ def write_mp4(path: str | Path, frames: np.ndarray, audio: np.ndarray, fps: int 
         silent, wav, muxed = Path(tmp, "v.mp4"), Path(tmp, "a.wav"), Path(tmp, "out.mp4")
         imageio.mimwrite(silent, list(frames), fps=fps, macro_block_size=1, codec="libx264")
         write_wav(wav, audio, sample_rate)
+        import imageio_ffmpeg  # only where an mp4 is muxed: training machines need no ffmpeg
+
         cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-i", str(silent), "-i", str(wav),
                "-c:v", "copy", "-c:a", "aac", "-b:a", "96k", "-shortest", str(muxed)]
         subprocess.run(cmd, check=True)

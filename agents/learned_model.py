@@ -1,0 +1,61 @@
+"""The learned simulator as a planning model: imagine every candidate plan in latent space, sum the reward head."""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+import numpy as np
+import torch
+
+from worldsim.dynamics.model import LatentState, WorldModel
+
+
+class LearnedModel:
+    """Scores plans with the world model: K real context steps, then H imagined latent steps per candidate.
+
+    With `goal_image`, the score is instead minus the squared latent distance to that image at every step.
+    """
+
+    def __init__(self, model: WorldModel, denoising_steps: int = 1, goal_image: np.ndarray | None = None,
+                 seed: int = 0) -> None:
+        self.wm, self.denoising_steps, self.seed = model, denoising_steps, seed
+        self._hist: deque = deque(maxlen=model.context)
+        self._state: LatentState | None = None
+        self._goal = None
+        if goal_image is not None:
+            img = torch.as_tensor(np.asarray(goal_image, np.uint8))[None].to(model.device)
+            self._goal = model.codecs.encode_frames(img)
+
+    def observe(self, obs: dict[str, Any], action: np.ndarray | None) -> None:
+        """Append the real step; before K steps exist the first one is repeated (as in training)."""
+        a = np.zeros(self.wm.config.unet.action_dim, np.float32) if action is None else np.asarray(action, np.float32)
+        step = (np.asarray(obs["image"], np.uint8), np.asarray(obs["audio"], np.float32), a)
+        if action is None:
+            self._hist.clear()
+            self._hist.extend([step] * self.wm.context)
+        else:
+            self._hist.append(step)
+        frames, audio, actions = (torch.from_numpy(np.stack([s[i] for s in self._hist]))[None] for i in range(3))
+        with torch.no_grad():
+            self._state = self.wm.reset({"frames": frames.to(self.wm.device), "audio": audio.to(self.wm.device),
+                                         "actions": actions.to(self.wm.device)})
+
+    @torch.no_grad()
+    def returns(self, plans: np.ndarray) -> np.ndarray:
+        """Imagined return of each plan [N, H, A]; the same noise for every call (common random numbers)."""
+        if self._state is None:
+            raise RuntimeError("observe() the real env's first observation before planning")
+        n, h, _ = plans.shape
+        dev = self.wm.device
+        s = self._state
+        state = LatentState(s.frames.expand(n, -1, -1, -1, -1), s.audio.expand(n, -1, -1), s.actions.expand(n, -1, -1))
+        gen = torch.Generator(device=dev).manual_seed(self.seed)
+        acts = torch.as_tensor(plans, dtype=torch.float32, device=dev)
+        total, alive = torch.zeros(n, device=dev), torch.ones(n, device=dev)
+        for t in range(h):
+            state, zf, _, reward, p_term = self.wm.imagine(state, acts[:, t], self.denoising_steps, generator=gen)
+            gain = reward if self._goal is None else -((zf - self._goal) ** 2).mean(dim=(1, 2, 3))
+            total += alive * gain
+            alive = alive * (1.0 - p_term)
+        return total.float().cpu().numpy()

@@ -1,0 +1,84 @@
+"""Sampling-based trajectory optimisers over action sequences: CEM and MPPI, batched over candidates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+ScoreFn = Callable[[np.ndarray], np.ndarray]  # plans [N, H, A] in [-1, 1] -> predicted return [N] (higher is better)
+
+
+@dataclass(frozen=True)
+class PlannerConfig:
+    """Budget and shape of one planning call (both optimisers)."""
+
+    horizon: int = 8  # H: steps planned ahead
+    samples: int = 64  # N: candidate sequences scored per iteration
+    iterations: int = 3  # refinement rounds per action
+    elites: int = 8  # CEM: best candidates refitted
+    init_std: float = 0.6  # std of the sampling distribution at the start of each call
+    min_std: float = 0.05  # CEM: floor on the refitted std (keeps exploring)
+    temperature: float = 0.5  # MPPI: lambda of the exponential weights, in units of the score's std
+    momentum: float = 0.1  # weight of the previous mean in each refit (smooths the update)
+
+    def __post_init__(self) -> None:
+        if min(self.horizon, self.samples, self.iterations, self.elites) < 1:
+            raise ValueError(f"horizon, samples, iterations and elites must be >= 1: {self}")
+        if self.elites > self.samples:
+            raise ValueError(f"elites ({self.elites}) must not exceed samples ({self.samples})")
+        if self.temperature <= 0 or self.init_std <= 0:
+            raise ValueError(f"temperature and init_std must be > 0: {self}")
+
+
+def _candidates(mean: np.ndarray, std: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """N clipped Gaussian sequences around `mean`; the first one is the mean itself (never lose the warm start)."""
+    plans = mean[None] + std[None] * rng.standard_normal((n, *mean.shape))
+    plans[0] = mean
+    return np.clip(plans, -1.0, 1.0)
+
+
+def cem(score: ScoreFn, mean: np.ndarray, cfg: PlannerConfig, rng: np.random.Generator) -> tuple[np.ndarray, float]:
+    """Cross-entropy method (Rubinstein 1999; as in PlaNet, Hafner et al. 2019): refit a Gaussian to the elites.
+
+    Returns the best sequence seen and its score.
+    """
+    std = np.full_like(mean, cfg.init_std)
+    best, best_score = mean, -np.inf
+    for _ in range(cfg.iterations):
+        plans = _candidates(mean, std, cfg.samples, rng)
+        scores = np.asarray(score(plans), dtype=np.float64)
+        top = np.argsort(scores)[-cfg.elites:]
+        if scores[top[-1]] > best_score:
+            best, best_score = plans[top[-1]], float(scores[top[-1]])
+        elite = plans[top]
+        mean = cfg.momentum * mean + (1 - cfg.momentum) * elite.mean(0)
+        std = np.maximum(cfg.momentum * std + (1 - cfg.momentum) * elite.std(0), cfg.min_std)
+    return best, best_score
+
+
+def mppi(score: ScoreFn, mean: np.ndarray, cfg: PlannerConfig, rng: np.random.Generator) -> tuple[np.ndarray, float]:
+    """Model-predictive path integral control (Williams et al. 2017): mean <- sum_i w_i plan_i, w ~ exp(S_i / lambda).
+
+    lambda is `temperature` times the std of the batch's scores, so the weighting does not depend on reward scale;
+    the sampling std is refitted to the weighted spread as well (covariance adaptation, as in TD-MPC's MPPI).
+    Returns the final mean sequence and the best score seen.
+    """
+    std = np.full_like(mean, cfg.init_std)
+    best_score = -np.inf
+    for _ in range(cfg.iterations):
+        plans = _candidates(mean, std, cfg.samples, rng)
+        scores = np.asarray(score(plans), dtype=np.float64)
+        best_score = max(best_score, float(scores.max()))
+        lam = cfg.temperature * max(float(scores.std()), 1e-8)
+        w = np.exp((scores - scores.max()) / lam)
+        w /= w.sum()
+        new_mean = np.einsum("n,nha->ha", w, plans)
+        new_std = np.sqrt(np.einsum("n,nha->ha", w, (plans - new_mean[None]) ** 2))
+        mean = cfg.momentum * mean + (1 - cfg.momentum) * new_mean
+        std = np.maximum(cfg.momentum * std + (1 - cfg.momentum) * new_std, cfg.min_std)
+    return np.clip(mean, -1.0, 1.0), best_score
+
+
+OPTIMISERS = {"cem": cem, "mppi": mppi}

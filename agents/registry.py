@@ -8,6 +8,7 @@ import gymnasium as gym
 import numpy as np
 
 from .policy import Policy
+from .trajectory_opt import PlannerConfig
 from .random_walk import RandomWalkPolicy
 from .scripted import ScriptedDrop, ScriptedPush
 
@@ -63,3 +64,27 @@ def make_policy(name: str, env: gym.Env, seed: int) -> Policy:
     if name not in POLICIES:
         raise ValueError(f"unknown policy {name!r}; choose one of {sorted(POLICIES)}")
     return POLICIES[name](env, seed)
+
+
+def make_planner(model: str, env: gym.Env, planner: str = "cem", config: PlannerConfig | None = None,
+                 run: str | None = None, denoising_steps: int = 1, seed: int = 0,
+                 world_model: object | None = None) -> Policy:
+    """An MPC policy for `env` that plans with `model`: "oracle" (the real simulator, cloned) or "learned" (RUN's
+    world model, or an already loaded `world_model`)."""
+    from .mpc import MPCPolicy
+    from .oracle import OracleModel
+
+    action_dim = int(np.prod(env.action_space.shape))
+    if model == "oracle":
+        return MPCPolicy(OracleModel(env), action_dim, planner, config, seed=seed)
+    if model == "learned":
+        from worldsim.dynamics.model import load_world_model
+
+        from .learned_model import LearnedModel
+
+        if world_model is None:
+            if run is None:
+                raise ValueError("a learned planner needs --run RUN (a trained run directory, or 'pretrained')")
+            world_model = load_world_model(run)
+        return MPCPolicy(LearnedModel(world_model, denoising_steps, seed=seed), action_dim, planner, config, seed=seed)
+    raise ValueError(f"unknown planning model {model!r}; use 'learned' or 'oracle'")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from . import agents, envs  # noqa: E402,F401  (envs registers the gymnasium environments)
+from . import envs  # noqa: E402,F401  (first: sets MUJOCO_GL before anything imports mujoco; registers the envs)
+from . import agents  # noqa: E402,F401
 
 from gymnasium.envs.registration import register, registry  # noqa: E402
 

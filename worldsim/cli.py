@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import json
 import sys
@@ -117,6 +118,58 @@ def _evaluate_policies(args: argparse.Namespace) -> None:
     write_json(args.out, {"run": args.run, **report})
     policy_scatter(report, Path(args.out).with_suffix(".png"))
     print(json.dumps({k: report[k] for k in ("pearson", "spearman", "mmrv")}, indent=2))
+
+
+def _planner_config(args: argparse.Namespace):
+    from .agents import PlannerConfig
+
+    return PlannerConfig(horizon=args.horizon, samples=args.samples, iterations=args.iterations,
+                         elites=min(args.elites, args.samples))
+
+
+def _plan(args: argparse.Namespace) -> int:
+    import gymnasium as gym
+
+    from .agents.registry import make_planner
+    from .dynamics.model import load_world_model
+    from .evaluation.planning import run_planner
+    from .evaluation.report import write_json
+    from .pretrained import resolve_run
+
+    run = str(resolve_run(args.run))
+    wm = load_world_model(run)
+    env_id = args.env or wm.config.env_id
+    if env_id != wm.config.env_id:
+        raise ValueError(f"{args.run} was trained on {wm.config.env_id}, not {env_id}; leave --env out or train "
+                         f"a model on {env_id}")
+    kwargs = dict(wm.config.env_kwargs)
+    if args.max_steps:
+        kwargs["max_episode_steps"] = args.max_steps
+    env = gym.make(env_id, **kwargs)
+    seeds = list(range(args.seed, args.seed + args.episodes))
+    cfg = _planner_config(args)
+    out = Path(args.out)
+    models = ["learned", "oracle"] if args.model == "both" else [args.model]
+    results = {}
+    for model in models:
+        factory = functools.partial(make_planner, model, planner=args.planner, config=cfg, run=run,
+                                    denoising_steps=args.denoising_steps, seed=args.seed, world_model=wm)
+        results[model], _ = run_planner(env, factory, seeds, out, name=f"{model}_{args.planner}")
+    main = results.get("learned", results.get("oracle"))
+    report = {"run": args.run, "env": env_id, "planner": args.planner, "config": dataclasses.asdict(cfg), "denoising_steps": args.denoising_steps, "seeds": seeds,
+              "success_rate": main["success_rate"], "mean_return": main["mean_return"],
+              "seconds_per_action": main["seconds_per_action"], "model": models[0]}
+    if "oracle" in results:
+        o = results["oracle"]
+        report.update(oracle_success_rate=o["success_rate"], oracle_mean_return=o["mean_return"],
+                      oracle_seconds_per_action=o["seconds_per_action"])
+        if "learned" in results:
+            report["success_vs_oracle"] = (main["success_rate"] / o["success_rate"]) if o["success_rate"] else None
+    report["episodes"] = {m: r["episodes"] for m, r in results.items()}
+    write_json(out / "plan_report.json", report)
+    print(json.dumps({k: v for k, v in report.items() if k not in ("episodes", "config", "seeds")}, indent=2))
+    print(f"report and episode videos (mp4 with sound) in {out}/")
+    return 0
 
 
 def _encode(args: argparse.Namespace) -> int:
@@ -235,6 +288,23 @@ def build_parser() -> argparse.ArgumentParser:
     pk.add_argument("--run", required=True)
     pk.add_argument("--out", required=True)
     pk.set_defaults(func=_pack)
+
+    pl = sub.add_parser("plan", help="MPC in the real env, planning in the learned model (and/or the oracle)")
+    pl.add_argument("--run", default="pretrained", help="run directory (default: the shipped pretrained model)")
+    pl.add_argument("--env", default=None, help="real env id (default: the model's)")
+    pl.add_argument("--planner", choices=["cem", "mppi"], default="cem")
+    pl.add_argument("--model", choices=["learned", "oracle", "both"], default="both",
+                    help="what the planner plans in; both: learned, then the oracle from the same starts")
+    pl.add_argument("--episodes", type=int, default=4)
+    pl.add_argument("--seed", type=int, default=1000, help="first episode seed (starts unseen in training data)")
+    pl.add_argument("--max-steps", type=int, default=None, help="cut episodes to this many steps")
+    pl.add_argument("--horizon", type=int, default=8, help="steps planned ahead")
+    pl.add_argument("--samples", type=int, default=64, help="candidate plans per iteration")
+    pl.add_argument("--iterations", type=int, default=3, help="refinement rounds per action")
+    pl.add_argument("--elites", type=int, default=8, help="CEM elites")
+    pl.add_argument("--denoising-steps", type=int, default=1, help="learned model: sampler steps per imagined step")
+    pl.add_argument("--out", required=True, help="output directory: plan_report.json and one mp4 per episode")
+    pl.set_defaults(func=_plan)
 
     enc = sub.add_parser("encode", help="cache a dataset's latents (frames and audio) for dynamics training")
     enc.add_argument("--run", required=True, help="run directory with trained codecs")

@@ -15,8 +15,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
+# make demo: the whole main job at small scale (~20 min on 2 CPU cores); make demo DEMO_ARGS=--pretrained: minutes
+DEMO_ARGS ?=
 demo: $(STAMP)
-	$(BIN)/worldsim demo --out runs/demo
+	$(BIN)/worldsim demo --out runs/demo $(DEMO_ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

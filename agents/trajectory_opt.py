@@ -22,6 +22,7 @@ class PlannerConfig:
     min_std: float = 0.05  # CEM: floor on the refitted std (keeps exploring)
     temperature: float = 0.5  # MPPI: lambda of the exponential weights, in units of the score's std
     momentum: float = 0.1  # weight of the previous mean in each refit (smooths the update)
+    noise_beta: float = 2.0  # exploration noise coloured as 1/f^beta over time (iCEM, Pinneri et al. 2020); 0: white
 
     def __post_init__(self) -> None:
         if min(self.horizon, self.samples, self.iterations, self.elites) < 1:
@@ -32,10 +33,28 @@ class PlannerConfig:
             raise ValueError(f"temperature and init_std must be > 0: {self}")
 
 
-def _candidates(mean: np.ndarray, std: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
-    """N clipped Gaussian sequences around `mean`; the first one is the mean itself (never lose the warm start)."""
-    plans = mean[None] + std[None] * rng.standard_normal((n, *mean.shape))
+def colored_noise(beta: float, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+    """Unit-variance Gaussian noise with power spectrum ~ 1/f^beta along axis 1 (time); beta = 0 is white."""
+    if beta == 0 or shape[1] < 2:
+        return rng.standard_normal(shape)
+    n = shape[1]
+    freqs = np.fft.rfftfreq(n)
+    scale = np.where(freqs > 0, np.maximum(freqs, 1.0 / n) ** (-beta / 2.0), 0.0)
+    scale[0] = scale[1]  # keep a constant offset component, like the lowest frequency
+    spec = (rng.standard_normal((shape[0], len(freqs), *shape[2:])) +
+            1j * rng.standard_normal((shape[0], len(freqs), *shape[2:]))) * scale.reshape(1, -1, *[1] * (len(shape) - 2))
+    x = np.fft.irfft(spec, n=n, axis=1)
+    return x / x.std(axis=1, keepdims=True).clip(1e-8)
+
+
+def _candidates(mean: np.ndarray, std: np.ndarray, n: int, rng: np.random.Generator, beta: float,
+                keep: np.ndarray | None = None) -> np.ndarray:
+    """N clipped sequences around `mean`; the first is the mean itself and the second `keep` (the best so far),
+    so a good warm start or elite is never lost."""
+    plans = mean[None] + std[None] * colored_noise(beta, (n, *mean.shape), rng)
     plans[0] = mean
+    if keep is not None and n > 1:
+        plans[1] = keep
     return np.clip(plans, -1.0, 1.0)
 
 
@@ -47,7 +66,7 @@ def cem(score: ScoreFn, mean: np.ndarray, cfg: PlannerConfig, rng: np.random.Gen
     std = np.full_like(mean, cfg.init_std)
     best, best_score = mean, -np.inf
     for _ in range(cfg.iterations):
-        plans = _candidates(mean, std, cfg.samples, rng)
+        plans = _candidates(mean, std, cfg.samples, rng, cfg.noise_beta, None if best_score == -np.inf else best)
         scores = np.asarray(score(plans), dtype=np.float64)
         top = np.argsort(scores)[-cfg.elites:]
         if scores[top[-1]] > best_score:
@@ -68,7 +87,7 @@ def mppi(score: ScoreFn, mean: np.ndarray, cfg: PlannerConfig, rng: np.random.Ge
     std = np.full_like(mean, cfg.init_std)
     best_score = -np.inf
     for _ in range(cfg.iterations):
-        plans = _candidates(mean, std, cfg.samples, rng)
+        plans = _candidates(mean, std, cfg.samples, rng, cfg.noise_beta)
         scores = np.asarray(score(plans), dtype=np.float64)
         best_score = max(best_score, float(scores.max()))
         lam = cfg.temperature * max(float(scores.std()), 1e-8)

@@ -69,3 +69,30 @@ def test_imagine_writes_side_by_side_video_with_stereo_sound(tiny_world, tmp_pat
     info = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", summary[0]["video"]],
                           capture_output=True, text=True).stderr
     assert "stereo" in info and "Video: h264" in info and (out / "imagined_0.png").exists()
+
+
+def test_vector_learned_env_steps_a_batch_reproducibly_and_autoresets(tiny_world):
+    _, run = tiny_world
+    envs = gym.make_vec("worldsim/Learned-v0", num_envs=3, vectorization_mode="vector_entry_point", run=str(run),
+                        max_episode_steps=20)
+    with torch.no_grad():  # the tiny model's termination head is untrained: make it say "never"
+        envs.unwrapped.model.heads.mlp[-1].bias[1] = -30.0
+    assert envs.action_space.shape == (3, 2) and envs.observation_space["image"].shape == (3, 64, 64, 3)
+    actions = np.tile(np.array([[0.5, -0.2]], np.float32), (3, 1))
+    runs = []
+    for _ in range(2):
+        obs, _ = envs.reset(seed=5)
+        runs.append([obs["image"]] + [envs.step(actions)[0]["image"] for _ in range(3)])
+    for a, b in zip(*runs):
+        assert np.array_equal(a, b)
+    assert not np.array_equal(runs[0][0][0], runs[0][0][1]), "sub-envs start from different real states"
+    envs.reset(seed=0)
+    steps, truncated = 3, np.zeros(3, bool)  # K - 1 real context steps were taken by reset
+    while not truncated.all():
+        _, reward, terminated, truncated, _ = envs.step(actions)
+        steps += 1
+    assert steps == 20 and not terminated.any()
+    _, reward, terminated, truncated, info = envs.step(actions)  # next step: every sub-env starts over
+    assert not truncated.any() and np.all(reward == 0.0) and np.all(info["step"] == 3)
+    with pytest.raises(ValueError, match=r"\(3, 2\)"):
+        envs.step(np.zeros((2, 2)))

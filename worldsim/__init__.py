@@ -11,4 +11,5 @@ from gymnasium.envs.registration import register, registry  # noqa: E402
 
 if "worldsim/Learned-v0" not in registry:
     # The learned simulator: gymnasium.make("worldsim/Learned-v0", run="pretrained" | RUN_DIR).
-    register(id="worldsim/Learned-v0", entry_point="worldsim.simulator.env:WorldModelEnv")
+    register(id="worldsim/Learned-v0", entry_point="worldsim.simulator.env:WorldModelEnv",
+             vector_entry_point="worldsim.simulator.vector_env:WorldModelVectorEnv")

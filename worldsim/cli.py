@@ -23,9 +23,16 @@ def _json_arg(text: str) -> dict:
 def _demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    summary = run_demo(args.out, episodes=args.episodes, seed=args.seed, train=args.train)
-    print(json.dumps(summary, indent=2))
-    print(f"videos with sound written to {args.out}/ (imagined side by side in {args.out}/imagined/)")
+    summary = run_demo(args.out, episodes=args.episodes, seed=args.seed, pretrained=args.pretrained,
+                       plan_steps=args.plan_steps)
+    rounds = summary["posttrain"]["rounds"]
+    print(json.dumps({"plan": {k: summary["plan"].get(k) for k in ("success_rate", "mean_return", "seconds_per_action",
+                                                                     "oracle_success_rate")},
+                      "policies": {k: summary["policies"][k] for k in ("pearson", "spearman", "mmrv")},
+                      "posttrain": [{k: r[k] for k in ("round", "real_success", "real_return", "model_error")}
+                                    for r in rounds]}, indent=2))
+    print(f"\nall outputs in {args.out}/: scripted scenes *.mp4, imagined/ (real | imagined side by side, stereo), "
+          f"plan/ and posttrain/ (episodes as mp4 with sound, JSON reports), summary.json")
     return 0
 
 
@@ -172,6 +179,28 @@ def _plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _posttrain(args: argparse.Namespace) -> int:
+    from .agents.registry import make_planner
+    from .posttrain import PosttrainConfig, posttrain
+    from .pretrained import resolve_run
+
+    run = str(resolve_run(args.run))
+    cfg = PosttrainConfig(rounds=args.rounds, episodes=args.episodes, max_steps=args.max_steps,
+                          dynamics_steps=args.dynamics_steps, codec_steps=args.codec_steps, new_weight=args.new_weight,
+                          denoising_steps=args.denoising_steps, seed=args.seed)
+    pcfg = _planner_config(args)
+
+    def planner(wm, env):
+        return make_planner("learned", env, args.planner, pcfg, denoising_steps=args.denoising_steps, seed=args.seed,
+                            world_model=wm)
+
+    report = posttrain(run, args.out, planner, cfg, data=args.data)
+    keys = ("round", "real_success", "real_return", "model_error", "model_reward_mae")
+    print(json.dumps([{k: r[k] for k in keys} for r in report["rounds"]], indent=2))
+    print(f"report: {args.out}/posttrain_report.json, TensorBoard: {args.out}/tb, models: {args.out}/round_*")
+    return 0
+
+
 def _encode(args: argparse.Namespace) -> int:
     from .codecs.cache import encode_dataset
     from .pretrained import resolve_run
@@ -204,17 +233,27 @@ def _pack(args: argparse.Namespace) -> int:
     return 0
 
 
+def _planner_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--horizon", type=int, default=10, help="steps planned ahead")
+    p.add_argument("--samples", type=int, default=32, help="candidate plans per iteration")
+    p.add_argument("--iterations", type=int, default=2, help="refinement rounds per action")
+    p.add_argument("--elites", type=int, default=6, help="CEM elites")
+    p.add_argument("--denoising-steps", type=int, default=1, help="learned model: sampler steps per imagined step")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="worldsim", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = sub.add_parser("demo", help="run the main job at a small built-in scale (scripted robots, mp4 with sound)")
+    demo = sub.add_parser("demo", help="the main job at a small built-in scale: collect, train, imagine, evaluate "
+                                       "policies, plan, post-train (~20 min on 2 CPU cores; --pretrained: minutes)")
     demo.add_argument("--out", default="runs/demo", help="output directory (default runs/demo)")
-    demo.add_argument("--episodes", type=int, default=2, help="episodes per scene (default 2)")
+    demo.add_argument("--episodes", type=int, default=2, help="episodes per scene, imagined, and per judged policy")
+    demo.add_argument("--plan-steps", type=int, default=50, help="length of the planned real episodes (default 50)")
     demo.add_argument("--seed", type=int, default=0, help="seed of the first episode (default 0)")
-    demo.add_argument("--train", action="store_true",
-                      help="first collect and train a small model (~12 min on 2 CPU cores) instead of the pretrained one")
+    demo.add_argument("--pretrained", action="store_true",
+                      help="skip collection and training: imagine, evaluate, plan and post-train the shipped model")
     demo.set_defaults(func=_demo)
 
     col = sub.add_parser("collect", help="roll out a policy in a real env in parallel and store a dataset")
@@ -298,13 +337,25 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--episodes", type=int, default=4)
     pl.add_argument("--seed", type=int, default=1000, help="first episode seed (starts unseen in training data)")
     pl.add_argument("--max-steps", type=int, default=None, help="cut episodes to this many steps")
-    pl.add_argument("--horizon", type=int, default=8, help="steps planned ahead")
-    pl.add_argument("--samples", type=int, default=64, help="candidate plans per iteration")
-    pl.add_argument("--iterations", type=int, default=3, help="refinement rounds per action")
-    pl.add_argument("--elites", type=int, default=8, help="CEM elites")
-    pl.add_argument("--denoising-steps", type=int, default=1, help="learned model: sampler steps per imagined step")
+    _planner_args(pl)
     pl.add_argument("--out", required=True, help="output directory: plan_report.json and one mp4 per episode")
     pl.set_defaults(func=_plan)
+
+    pt = sub.add_parser("posttrain", help="rounds of: plan in the model, act in the real env, fine-tune on it")
+    pt.add_argument("--run", default="pretrained", help="run directory to start from (default: the shipped model)")
+    pt.add_argument("--data", nargs="*", default=None,
+                    help="datasets to keep training on beside the new episodes (default: only the new episodes)")
+    pt.add_argument("--rounds", type=int, default=3)
+    pt.add_argument("--episodes", type=int, default=4, help="real episodes per round")
+    pt.add_argument("--max-steps", type=int, default=None, help="cut real episodes to this many steps")
+    pt.add_argument("--dynamics-steps", type=int, default=300, help="world-model fine-tuning steps per round")
+    pt.add_argument("--codec-steps", type=int, default=0, help="codec fine-tuning steps per round (0: frozen)")
+    pt.add_argument("--new-weight", type=float, default=0.5, help="share of each batch from the newest round")
+    pt.add_argument("--seed", type=int, default=1000, help="first real episode seed")
+    pt.add_argument("--planner", choices=["cem", "mppi"], default="cem")
+    _planner_args(pt)
+    pt.add_argument("--out", required=True, help="output directory (an existing one is resumed)")
+    pt.set_defaults(func=_posttrain)
 
     enc = sub.add_parser("encode", help="cache a dataset's latents (frames and audio) for dynamics training")
     enc.add_argument("--run", required=True, help="run directory with trained codecs")

@@ -1,13 +1,15 @@
-"""The main job at small scale: real robots seen and heard, then a world model imagining them.
+"""The main job at a small built-in scale, as the same commands a user would run.
 
-Default: scripted episodes in Push and Drop as mp4 with sound, then the shipped pretrained Push model
-imagining unseen episodes side by side with the real ones. `train=True` first runs the whole pipeline
-at a small scale (collect, train codecs and dynamics, evaluate) and imagines with that model instead.
+Scripted robots in Push and Drop (mp4 with sound), then for Push: collect, train codecs and dynamics,
+evaluate both, imagine beside the real env (mp4 with stereo sound), judge policies in the learned vs the real
+simulator, plan in the learned model beside the oracle, and one round of post-training from real feedback.
+With `pretrained=True` the shipped model replaces collection and training (a few minutes instead of ~20).
+Every stage resumes: a second run after a kill skips what is done.
 """
 
 from __future__ import annotations
 
-import functools
+import json
 from pathlib import Path
 from typing import Any, Callable
 
@@ -42,39 +44,51 @@ def record_scenes(out: Path, episodes: int, seed: int) -> dict[str, Any]:
     return summary
 
 
-def train_small(out: Path, seed: int) -> Path:
-    """collect -> train codecs -> train dynamics -> evaluate, at a small built-in scale; return the run directory."""
-    from .codecs.evaluate import evaluate_codecs
-    from .codecs.train import CodecTrainConfig, train_codecs
-    from .data import CollectConfig, collect
-    from .dynamics.evaluate import evaluate_dynamics
-    from .dynamics.train import DynamicsTrainConfig, train_dynamics
+def _command(out: Path, argv: list[str], log: list[str]) -> None:
+    """Run one `worldsim` command in-process, printing it first (the demo is a script of real commands)."""
+    from .cli import main
 
-    data = out / "data" / "push"
-    cfg = CollectConfig(env_id="worldsim/Push-v0", episodes=60, policy="scripted", seed=seed)
-    collect(data, cfg, functools.partial(make_policy, "scripted"), workers=2, resume=(data / "dataset.json").exists())
-    run = out / "run"
-    train_codecs([data], run, CodecTrainConfig(steps=100_000, minutes=4.0, seed=seed))
-    evaluate_codecs(run, [data], out / "codecs_report.json")
-    train_dynamics([data], run, run, DynamicsTrainConfig(steps=100_000, minutes=6.0, seed=seed))
-    evaluate_dynamics(run, [data], out / "dynamics_report.json", max_episodes=6, pairs=6)
-    return run
+    line = "worldsim " + " ".join(argv)
+    print(f"\n[demo] {line}", flush=True)
+    log.append(line)
+    if main(argv) != 0:
+        raise RuntimeError(f"demo step failed: {line}")
 
 
-def run_demo(out: str | Path, episodes: int = 2, seed: int = 0, train: bool = False) -> dict[str, Any]:
-    """Record the scenes, then imagine with the pretrained (or freshly trained) model; write summary.json."""
-    from .dynamics.model import load_world_model
-    from .pretrained import PRETRAINED_DIR, resolve_run
-    from .simulator.imagine import imagine
-
+def run_demo(out: str | Path, episodes: int = 2, seed: int = 0, pretrained: bool = False,
+             plan_steps: int = 50) -> dict[str, Any]:
+    """The whole main job at a small scale (see the module docstring); writes OUT/summary.json and returns it."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    summary: dict[str, Any] = {"scenes": record_scenes(out, episodes, seed)}
-    run = train_small(out, seed) if train else (PRETRAINED_DIR if (PRETRAINED_DIR / "dynamics.pt").exists() else None)
-    if run is not None:
-        model = load_world_model(resolve_run(run))
-        summary["imagined"] = imagine(model, model.config.env_id, model.config.env_kwargs,
-                                      functools.partial(make_policy, "scripted"), episodes, out / "imagined",
-                                      seed=1000 + seed)
+    summary: dict[str, Any] = {"scenes": record_scenes(out, episodes, seed), "commands": []}
+    log = summary["commands"]
+    data = out / "data" / "push"
+    if pretrained:
+        run, base = "pretrained", []
+    else:
+        run, base = str(out / "run"), ["--data", str(data)]
+        resume = ["--resume"] if (data / "dataset.json").exists() else []
+        _command(out, ["collect", "--env", "worldsim/Push-v0", "--episodes", "60", "--workers", "2", "--seed",
+                       str(seed), "--out", str(data), *resume], log)
+        _command(out, ["train", "codecs", "--data", str(data), "--out", run, "--minutes", "4", "--steps", "100000"], log)
+        _command(out, ["train", "dynamics", "--data", str(data), "--out", run, "--minutes", "6", "--steps", "100000"],
+                 log)
+        _command(out, ["evaluate", "codecs", "--run", run, "--data", str(data), "--out", str(out / "codec_report.json")],
+                 log)
+        _command(out, ["evaluate", "dynamics", "--run", run, "--data", str(data), "--episodes", "6", "--pairs", "6",
+                       "--out", str(out / "dynamics_report.json")], log)
+    _command(out, ["imagine", "--run", run, "--episodes", str(episodes), "--seed", str(1000 + seed),
+                   "--out", str(out / "imagined")], log)
+    _command(out, ["evaluate", "policies", "--run", run, "--episodes", str(episodes),
+                   "--out", str(out / "policies_report.json")],
+             log)
+    _command(out, ["plan", "--run", run, "--episodes", "1", "--max-steps", str(plan_steps), "--seed", str(1000 + seed),
+                   "--out", str(out / "plan")], log)
+    _command(out, ["posttrain", "--run", run, *base, "--rounds", "1", "--episodes", "1", "--max-steps", str(plan_steps),
+                   "--dynamics-steps", "100", "--seed", str(1100 + seed), "--out", str(out / "posttrain")], log)
+    for name, path in (("plan", out / "plan" / "plan_report.json"),
+                       ("posttrain", out / "posttrain" / "posttrain_report.json"),
+                       ("policies", out / "policies_report.json")):
+        summary[name] = json.loads(path.read_text())
     write_json(out / "summary.json", summary)
     return summary

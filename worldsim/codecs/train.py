@@ -16,7 +16,7 @@ from tqdm import tqdm
 from ..checkpoint import load_checkpoint, save_checkpoint
 from ..data.bank import Bank, load_bank
 from ..runtime import autocast, pick_device
-from ..schedule import cosine_lr, expected_steps
+from ..schedule import expected_steps, learning_rate
 from .audio_ae import AudioAEConfig
 from .frame_ae import FrameAEConfig, to_uint8
 from .losses import audio_loss, frame_loss
@@ -32,6 +32,7 @@ class CodecTrainConfig:
     frame_batch: int = 8  # frames per step (measured: at equal images seen, batch 8 beats 32 by ~3 dB early on)
     audio_batch: int = 32  # audio steps per step; half of them drawn from non-silent steps
     lr: float = 1e-3  # AdamW peak learning rate, cosine-decayed to 5% over the run
+    schedule: str = "cosine"  # or "constant" (fine-tuning a trained run)
     warmup: int = 100  # linear warm-up steps
     fg_weight: float = 20.0  # extra L1 weight on salient pixels: robot, objects, and what differs from the static background
     steps: int = 4000  # optimisation steps (each: one frame batch and one audio batch)
@@ -94,7 +95,8 @@ def train_codecs(data: list[str | Path], run: str | Path, cfg: CodecTrainConfig,
         if asdict(saved.frame) != asdict(cfg.frame) or asdict(saved.audio) != asdict(cfg.audio):
             raise ValueError(f"{run} holds codecs of another architecture; choose another --out")
         model.load_state_dict(payload["model"])
-        opt.load_state_dict(payload["optimizer"])
+        if "optimizer" in payload:  # a packed (inference-only) run fine-tunes with a fresh optimiser
+            opt.load_state_dict(payload["optimizer"])
         start, trained_s = payload["step"], payload["trained_seconds"]
     run.mkdir(parents=True, exist_ok=True)
     (run / "codecs_config.json").write_text(json.dumps({"data": [str(d) for d in data], **cfg.to_dict()}, indent=2))
@@ -116,7 +118,7 @@ def train_codecs(data: list[str | Path], run: str | Path, cfg: CodecTrainConfig,
 
     model.train()
     while step < cfg.steps and time.time() - t0 < budget_s:
-        lr = cosine_lr(cfg.lr, step, cfg.warmup, cfg.steps, (time.time() - t0) / budget_s)
+        lr = learning_rate(cfg.schedule, cfg.lr, step, cfg.warmup, cfg.steps, (time.time() - t0) / budget_s)
         for g in opt.param_groups:
             g["lr"] = lr
         fi, ai = _batches(bank, loud, cfg, step)

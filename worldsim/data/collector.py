@@ -51,18 +51,38 @@ def _init_worker(config: CollectConfig, make_policy: PolicyFactory, root: str) -
                    make_policy=make_policy, root=Path(root))
 
 
+def store_episode(root: Path, config: CollectConfig, index: int, seed: int, arrays: dict[str, np.ndarray],
+                  summary: dict[str, Any]) -> dict[str, Any]:
+    """Write episode `index` atomically under `root`; return its manifest entry."""
+    rel = episode_path(index)
+    meta = {"index": index, "seed": seed, "env_id": config.env_id, "env_kwargs": config.env_kwargs,
+            "policy": config.policy, "version": __version__, **summary}
+    path = root / rel
+    save_episode(path, arrays, meta)
+    return {"index": index, "file": rel, "sha256": sha256(path), "bytes": path.stat().st_size,
+            "seed": seed, **summary}
+
+
 def _collect_one(index: int) -> dict[str, Any]:
     """Roll out episode `index`, write its file atomically, return its manifest entry."""
     env, config = _worker["env"], _worker["config"]
     seed = episode_seed(config.seed, index)
     arrays, summary = rollout(env, _worker["make_policy"](env, seed), seed)
-    rel = episode_path(index)
-    meta = {"index": index, "seed": seed, "env_id": config.env_id, "env_kwargs": config.env_kwargs,
-            "policy": config.policy, "version": __version__, **summary}
-    path = _worker["root"] / rel
-    save_episode(path, arrays, meta)
-    return {"index": index, "file": rel, "sha256": sha256(path), "bytes": path.stat().st_size,
-            "seed": seed, **summary}
+    return store_episode(_worker["root"], config, index, seed, arrays, summary)
+
+
+def save_rollouts(root: str | Path, config: CollectConfig,
+                  episodes: list[tuple[int, dict[str, np.ndarray], dict[str, Any]]]) -> Path:
+    """Write episodes rolled out elsewhere (seed, arrays, summary) as a new dataset at `root`."""
+    root = Path(root)
+    _prepare(root, config, resume=False)
+    writer = ManifestWriter(root)
+    try:
+        for index, (seed, arrays, summary) in enumerate(episodes):
+            writer.append(store_episode(root, config, index, seed, arrays, summary))
+    finally:
+        writer.close()
+    return root
 
 
 @contextmanager

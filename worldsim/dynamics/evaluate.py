@@ -49,6 +49,33 @@ def rollout_open_loop(model: WorldModel, ep: dict[str, np.ndarray], starts: list
     return np.stack(frames, 1), np.stack(audio, 1), np.stack(rewards, 1)
 
 
+def open_loop_error(model: WorldModel, episodes: list[dict[str, np.ndarray]], horizon: int = 8,
+                    denoising_steps: int = 3, seed: int = 0) -> dict[str, float]:
+    """Open-loop error on given episodes (e.g. a planner's own): from real context every `horizon` steps, imagine
+    `horizon` steps under the executed actions; foreground MSE (pixels in [0, 1]), its PSNR, and reward MAE."""
+    gen = torch.Generator().manual_seed(seed)
+    sq = n = 0.0
+    reward_err = []
+    for ep in episodes:
+        T = len(ep["actions"])
+        starts = list(range(model.context - 1, T - horizon + 1, horizon))
+        if not starts:
+            continue
+        acts = np.stack([ep["actions"][t:t + horizon] for t in starts])
+        frames, _, rewards = rollout_open_loop(model, ep, starts, acts, denoising_steps, gen)
+        for j, t in enumerate(starts):
+            real = ep["frames"][t + 1:t + 1 + horizon].astype(np.float64)
+            mask = ep["masks"][t + 1:t + 1 + horizon][..., None]
+            sq += float((((frames[j] - real) / 255.0) ** 2 * mask).sum())
+            n += 3.0 * float(mask.sum())
+            reward_err.append(np.abs(rewards[j] - ep["rewards"][t:t + horizon]).mean())
+    if n == 0:
+        raise ValueError(f"no episode is longer than context + horizon ({model.context} + {horizon} steps)")
+    mse = sq / n
+    return {"model_error": mse, "psnr_foreground": float(10 * np.log10(1.0 / max(mse, 1e-12))),
+            "reward_mae": float(np.mean(reward_err)), "horizon": horizon}
+
+
 def _real_rollout(env_info: dict, meta: dict, ep: dict, t0: int, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The real env from the episode's state at t0 (reset with its seed, logged actions replayed) under `actions`."""
     env = gym.make(env_info["env_id"], **env_info["env_kwargs"])

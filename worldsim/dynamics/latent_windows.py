@@ -13,10 +13,14 @@ from ..data.windows import split_of
 class LatentWindows:
     """Every (episode, t0) of the chosen split of one or more latent caches, sampled in random batches."""
 
-    def __init__(self, caches: list[str | Path], context: int, split: str = "train", val_every: int = 10) -> None:
+    def __init__(self, caches: list[str | Path], context: int, split: str = "train", val_every: int = 10,
+                 weights: list[float] | None = None) -> None:
+        if weights is not None and (len(weights) != len(caches) or min(weights) < 0 or sum(weights) <= 0):
+            raise ValueError(f"weights must be one non-negative number per cache with a positive sum, got {weights}")
         self.context = context
         frames, audio, actions, rewards, terminated = [], [], [], [], []
         starts = []  # (latent index of t0, action index of t0, first latent index of the episode), over all caches
+        origin = []  # which cache each window comes from
         self.episodes = []  # (first latent index, first action index, observations)
         z_base = a_base = 0
         for path in caches:
@@ -33,6 +37,7 @@ class LatentWindows:
                 if split == "all" or split_of(int(index), val_every) == split:
                     self.episodes.append((first, a_base + act_off, n_obs))
                     starts.extend((first + t, a_base + act_off + t, first) for t in range(n_obs - 1))
+                    origin.extend([len(frames) - 1] * (n_obs - 1))
                 act_off += n_obs - 1
             z_base += len(z["frame_latents"])
             a_base += len(z["actions"])
@@ -44,6 +49,11 @@ class LatentWindows:
         self.terminated = np.concatenate(terminated)
         self.index = np.asarray(starts, np.int64)
         self.action_dim = int(self.actions.shape[1])
+        self._p = None  # per-window sampling probability: uniform, or each cache's weight spread over its windows
+        if weights is not None:
+            origin_a = np.asarray(origin)
+            w = np.asarray(weights, np.float64)[origin_a] / np.bincount(origin_a, minlength=len(caches))[origin_a]
+            self._p = w / w.sum()
 
     def __len__(self) -> int:
         return len(self.index)
@@ -72,5 +82,7 @@ class LatentWindows:
                 "actions": torch.from_numpy(self.actions[a0 + start: a0 + start + length].astype(np.float32))}
 
     def sample(self, batch: int, rng: np.random.Generator) -> dict[str, torch.Tensor]:
-        """A random batch of windows."""
-        return self.get(rng.integers(0, len(self.index), batch))
+        """A random batch of windows (weighted by cache when weights were given)."""
+        if self._p is None:
+            return self.get(rng.integers(0, len(self.index), batch))
+        return self.get(rng.choice(len(self.index), batch, p=self._p))

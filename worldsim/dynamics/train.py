@@ -20,7 +20,7 @@ from ..codecs.cache import encode_dataset
 from ..codecs.model import load_codecs
 from ..data.dataset import open_dataset
 from ..runtime import autocast, pick_device
-from ..schedule import cosine_lr, expected_steps
+from ..schedule import expected_steps, learning_rate
 from .edm import edm_loss
 from .latent_windows import LatentWindows
 from .model import DynamicsConfig, LatentState, WorldModel
@@ -34,6 +34,7 @@ class DynamicsTrainConfig:
     model: DynamicsConfig = field(default_factory=DynamicsConfig)
     batch: int = 32  # windows per step
     lr: float = 5e-4  # AdamW peak learning rate; cosine to 5% over steps or time budget
+    schedule: str = "cosine"  # or "constant" (fine-tuning a trained run)
     warmup: int = 200
     steps: int = 20000
     minutes: float | None = None  # wall-clock cap
@@ -103,8 +104,12 @@ def _log_rollout(tb: SummaryWriter, model: WorldModel, windows: LatentWindows, s
 
 
 def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Path, cfg: DynamicsTrainConfig,
-                   device: str | None = None, progress: bool = True) -> dict[str, Any]:
-    """Train (or resume) the world model of `run` on `data`, using (a copy of) the codecs of `codecs_run`."""
+                   device: str | None = None, progress: bool = True,
+                   data_weights: list[float] | None = None) -> dict[str, Any]:
+    """Train (or resume) the world model of `run` on `data`, using (a copy of) the codecs of `codecs_run`.
+
+    `data_weights` (one per dataset) sets how often each dataset's windows are drawn; default: every window alike.
+    """
     run, codecs_run = Path(run), Path(codecs_run)
     run.mkdir(parents=True, exist_ok=True)
     if codecs_run.resolve() != run.resolve():
@@ -118,7 +123,7 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     codecs = load_codecs(run, dev)
     (c, h, _), d = codecs.latent_shape()
     caches = [encode_dataset(run, x, progress=progress) for x in data]
-    windows = LatentWindows(caches, cfg.model.unet.context, split="train")
+    windows = LatentWindows(caches, cfg.model.unet.context, split="train", weights=data_weights)
     try:
         val = LatentWindows(caches, cfg.model.unet.context, split="val")
     except ValueError:
@@ -138,9 +143,10 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
         payload = load_checkpoint(ckpt_path, kind="dynamics")
         if payload["config"]["unet"] != asdict(cfg.model.unet):
             raise ValueError(f"{run} holds a world model of another architecture; choose another --out")
-        model.load_state_dict(payload["model"], strict=False)
+        model.load_state_dict(payload.get("model", payload["ema"]), strict=False)  # packed runs keep only EMA
         ema.load_state_dict(payload["ema"], strict=False)
-        opt.load_state_dict(payload["optimizer"])
+        if "optimizer" in payload:  # a packed (inference-only) run fine-tunes with a fresh optimiser
+            opt.load_state_dict(payload["optimizer"])
         start, trained_s = payload["step"], payload["trained_seconds"]
     (run / "dynamics_config.json").write_text(json.dumps({"data": [str(x) for x in data], **cfg.to_dict()}, indent=2))
     tb = SummaryWriter(str(run / "tb"))
@@ -155,7 +161,7 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
 
     model.train()
     while step < cfg.steps and time.time() - t0 < budget:
-        lr = cosine_lr(cfg.lr, step, cfg.warmup, cfg.steps, (time.time() - t0) / budget)
+        lr = learning_rate(cfg.schedule, cfg.lr, step, cfg.warmup, cfg.steps, (time.time() - t0) / budget)
         for g in opt.param_groups:
             g["lr"] = lr
         gen = torch.Generator(device=dev).manual_seed(cfg.seed * 1_000_003 + step)

@@ -16,9 +16,9 @@ PlannerFactory = Callable[[gym.Env], Any]  # env -> Policy (a fresh planner boun
 
 
 def run_planner(env: gym.Env, make_policy: PlannerFactory, seeds: list[int], video_dir: str | Path | None = None,
-                name: str = "plan", progress: bool = True) -> tuple[dict[str, Any], list[dict[str, np.ndarray]]]:
+                name: str = "plan", progress: bool = True) -> tuple[dict[str, Any], list[tuple[int, dict, dict]]]:
     """Episodes from `seeds`; returns (report with success_rate, mean_return, seconds_per_action, and the
-    episodes' arrays in the dataset layout)."""
+    episodes as (seed, arrays in the dataset layout, summary))."""
     policy = make_policy(env)
     episodes, arrays_all, seconds = [], [], []
     for seed in tqdm(seeds, desc=f"{name} episodes", unit="episode", disable=not progress):
@@ -34,7 +34,7 @@ def run_planner(env: gym.Env, make_policy: PlannerFactory, seeds: list[int], vid
             entry["video"] = str(write_mp4(Path(video_dir) / f"{name}_{seed}.mp4", arrays["frames"],
                                            arrays["audio"].reshape(-1)))
         episodes.append(entry)
-        arrays_all.append(arrays)
+        arrays_all.append((seed, arrays, summary))
     report = {"success_rate": float(np.mean([e["success"] for e in episodes])),
               "mean_return": float(np.mean([e["return"] for e in episodes])),
               "seconds_per_action": float(np.mean(seconds)) if seconds else None,

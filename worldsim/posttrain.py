@@ -1,0 +1,139 @@
+"""`worldsim posttrain`: plan in the model, act in the real env, add the episodes, fine-tune, measure; repeat."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import gymnasium as gym
+from torch.utils.tensorboard import SummaryWriter
+
+from .checkpoint import load_checkpoint
+from .codecs.train import CodecTrainConfig, train_codecs
+from .data.collector import CollectConfig, save_rollouts
+from .data.dataset import open_dataset
+from .dynamics.evaluate import open_loop_error
+from .dynamics.model import DynamicsConfig, WorldModel, load_world_model
+from .dynamics.train import DynamicsTrainConfig, train_dynamics
+from .evaluation.planning import run_planner
+from .evaluation.report import write_json
+
+# (world model, env) -> a Policy that plans in that model; the CLI builds it from agents/ (layering)
+PlannerFactory = Callable[[WorldModel, gym.Env], Any]
+_RUN_FILES = ("codecs.pt", "dynamics.pt", "codecs_config.json", "dynamics_config.json")
+
+
+@dataclass(frozen=True)
+class PosttrainConfig:
+    """One post-training job: how much real experience per round and how much fine-tuning on it."""
+
+    rounds: int = 3  # fine-tuning rounds; the model is measured before the first and after each
+    episodes: int = 4  # real episodes per round, acted by the planner in the current model
+    max_steps: int | None = None  # cut the real episodes to this many steps (default: the env's own length)
+    dynamics_steps: int = 300  # fine-tuning steps of the world model per round
+    dynamics_lr: float = 1e-4  # constant learning rate of that fine-tuning
+    codec_steps: int = 0  # fine-tuning steps of the codecs per round (0: keep the latent space fixed)
+    codec_lr: float = 1e-4
+    new_weight: float = 0.5  # fraction of each batch drawn from the newest round's episodes
+    error_horizon: int = 8  # open-loop horizon of the model error on the planner's trajectories
+    denoising_steps: int = 1  # sampler steps in planning and in the error measurement
+    seed: int = 1000  # first real episode seed; each round uses the next `episodes` seeds
+
+    def __post_init__(self) -> None:
+        if self.rounds < 1 or self.episodes < 1:
+            raise ValueError(f"rounds and episodes must be >= 1, got {self.rounds} and {self.episodes}")
+        if not 0.0 <= self.new_weight <= 1.0:
+            raise ValueError(f"new_weight must lie in [0, 1], got {self.new_weight}")
+
+
+def _copy_run(src: Path, dst: Path, latents: bool = False) -> None:
+    """The run's checkpoints and configs (and its latent caches, valid while the codecs stay fixed)."""
+    dst.mkdir(parents=True, exist_ok=True)
+    for name in _RUN_FILES:
+        if (src / name).exists():
+            shutil.copy2(src / name, dst / name)
+    if latents and (src / "latents").is_dir():
+        shutil.copytree(src / "latents", dst / "latents", dirs_exist_ok=True)
+
+
+def _weights(data: list[Path], new_weight: float) -> list[float]:
+    """The newest dataset (last) gets `new_weight`; the others share the rest in proportion to their steps."""
+    steps = [sum(e["steps"] for e in open_dataset(d).entries) for d in data[:-1]]
+    if not steps or sum(steps) == 0:
+        return [0.0] * len(steps) + [1.0]
+    return [(1.0 - new_weight) * s / sum(steps) for s in steps] + [new_weight]
+
+
+def _fine_tune(run: Path, data: list[Path], cfg: PosttrainConfig, progress: bool) -> dict[str, Any]:
+    """Continue the run's codecs (optional) and dynamics for a few constant-lr steps; return the last losses."""
+    out: dict[str, Any] = {}
+    if cfg.codec_steps:
+        saved = load_checkpoint(run / "codecs.pt", kind="codecs")
+        ccfg = dataclasses.replace(CodecTrainConfig.from_dict(saved["train_config"]), lr=cfg.codec_lr,
+                                   schedule="constant", warmup=0, minutes=None, steps=saved["step"] + cfg.codec_steps)
+        out["codecs"] = train_codecs(data, run, ccfg, progress=progress)
+        shutil.rmtree(run / "latents", ignore_errors=True)  # the latent space moved: re-encode
+    saved = load_checkpoint(run / "dynamics.pt", kind="dynamics")
+    dcfg = dataclasses.replace(DynamicsTrainConfig.from_dict(saved["train_config"]), lr=cfg.dynamics_lr,
+                               schedule="constant", warmup=0, minutes=None, steps=saved["step"] + cfg.dynamics_steps)
+    dcfg = dataclasses.replace(dcfg, model=DynamicsConfig.from_dict(saved["config"]))
+    out["dynamics"] = train_dynamics(data, run, run, dcfg, progress=progress,
+                                     data_weights=_weights(data, cfg.new_weight))
+    return out
+
+
+def posttrain(run: str | Path, out: str | Path, make_planner: PlannerFactory, cfg: PosttrainConfig,
+              data: list[str | Path] | None = None, progress: bool = True) -> dict[str, Any]:
+    """Rounds of real feedback: JSON report at OUT/posttrain_report.json (rewritten after every round), TensorBoard
+    in OUT/tb, each round's model in OUT/round_R, its real episodes as a dataset in OUT/data/round_R.
+
+    A killed job resumes from its last finished round when run again with the same OUT.
+    """
+    out = Path(out)
+    report_path = out / "posttrain_report.json"
+    base = [Path(d) for d in (data or [])]
+    if report_path.exists():
+        report = json.loads(report_path.read_text())
+    else:
+        _copy_run(Path(run), out / "round_0")
+        report = {"run": str(run), "config": dataclasses.asdict(cfg), "data": [str(d) for d in base], "rounds": []}
+    tb = SummaryWriter(str(out / "tb"))
+    env = None
+    for r in range(len(report["rounds"]), cfg.rounds + 1):
+        model_dir = out / f"round_{r}"
+        if r > 0:  # fine-tune the previous round's model on everything so far, the newest round weighted up
+            if not (model_dir / "dynamics.pt").exists() or report.get("tuned_through", 0) < r:
+                _copy_run(out / f"round_{r - 1}", model_dir, latents=cfg.codec_steps == 0)
+                rounds_data = [out / "data" / f"round_{i}" for i in range(r)]
+                _fine_tune(model_dir, base + rounds_data, cfg, progress)
+                report["tuned_through"] = r
+        wm = load_world_model(model_dir)
+        if env is None:
+            kwargs = dict(wm.config.env_kwargs)
+            if cfg.max_steps:
+                kwargs["max_episode_steps"] = cfg.max_steps
+            env = gym.make(wm.config.env_id, **kwargs)
+        seeds = list(range(cfg.seed + r * cfg.episodes, cfg.seed + (r + 1) * cfg.episodes))
+        result, episodes = run_planner(env, lambda e, wm=wm: make_planner(wm, e), seeds, out / f"videos_round_{r}",
+                                       name=f"round{r}", progress=progress)
+        err = open_loop_error(wm, [ep for _, ep, _ in episodes], cfg.error_horizon, cfg.denoising_steps, seed=r)
+        data_dir = out / "data" / f"round_{r}"
+        shutil.rmtree(data_dir, ignore_errors=True)  # a half-written round from a killed job
+        save_rollouts(data_dir, CollectConfig(wm.config.env_id, len(episodes), "planner-in-learned-model",
+                                              seed=seeds[0], env_kwargs=dict(wm.config.env_kwargs)),
+                      episodes)
+        entry = {"round": r, "model": str(model_dir), "real_success": result["success_rate"],
+                 "real_return": result["mean_return"], "model_error": err["model_error"],
+                 "model_psnr_foreground": err["psnr_foreground"], "model_reward_mae": err["reward_mae"],
+                 "seconds_per_action": result["seconds_per_action"], "episodes": result["episodes"]}
+        report["rounds"].append(entry)
+        for key in ("real_success", "real_return", "model_error", "model_reward_mae"):
+            tb.add_scalar(f"posttrain/{key}", entry[key], r)
+        tb.flush()
+        write_json(report_path, report)
+    tb.close()
+    return report

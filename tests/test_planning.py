@@ -17,10 +17,19 @@ def _quadratic(target: np.ndarray):
 @pytest.mark.parametrize("optimiser", [cem, mppi])
 def test_optimisers_find_the_optimum_of_a_quadratic(optimiser) -> None:
     target = np.random.default_rng(0).uniform(-0.8, 0.8, (6, 2))
-    cfg = PlannerConfig(horizon=6, samples=256, elites=16, iterations=12, momentum=0.0)
+    cfg = PlannerConfig(horizon=6, samples=256, elites=16, iterations=12, momentum=0.0, noise_beta=0.0)
     plan, score = optimiser(_quadratic(target), np.zeros((6, 2)), cfg, np.random.default_rng(1))
     assert np.abs(plan - target).max() < 0.08, (plan, target)
     assert score > -0.05
+
+
+@pytest.mark.parametrize("optimiser", [cem, mppi])
+def test_optimisers_with_coloured_noise_find_a_smooth_optimum(optimiser) -> None:
+    """The default iCEM-style 1/f^2 noise explores smooth sequences: a slow ramp is found."""
+    target = np.stack([np.linspace(-0.5, 0.5, 10), np.linspace(0.6, 0.2, 10)], axis=1)
+    plan, _ = optimiser(_quadratic(target), np.zeros((10, 2)), PlannerConfig(horizon=10, samples=128, elites=12,
+                                                                             iterations=30), np.random.default_rng(2))
+    assert np.abs(plan - target).max() < 0.1, (plan, target)
 
 
 def test_optimisers_keep_a_warm_start_that_is_already_optimal() -> None:

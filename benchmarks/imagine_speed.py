@@ -1,4 +1,5 @@
-"""Imagined steps/s of the world model (batch 64, 3 denoising steps) beside real env steps/s, in one run.
+"""Imagined steps/s of the world model and of the batched learned env (batch 64, 3 denoising steps) beside
+real env steps/s, in one run.
 
     python benchmarks/imagine_speed.py --run runs/push --out benchmarks/results/imagine_speed.json
 """
@@ -39,6 +40,19 @@ def imagined_rate(run: str, batch: int, denoising_steps: int, steps: int, decode
     return batch * steps / (time.perf_counter() - t)
 
 
+def vector_env_rate(run: str, batch: int, denoising_steps: int, steps: int) -> float:
+    """Steps/s of gymnasium.make_vec("worldsim/Learned-v0", num_envs=batch): the batched learned simulator."""
+    envs = gym.make_vec("worldsim/Learned-v0", num_envs=batch, vectorization_mode="vector_entry_point", run=run,
+                        denoising_steps=denoising_steps)
+    envs.reset(seed=0)  # real context for every sub-env: not timed
+    rng = np.random.default_rng(0)
+    envs.step(rng.uniform(-1, 1, envs.action_space.shape))  # warm-up
+    t = time.perf_counter()
+    for _ in range(steps):
+        envs.step(rng.uniform(-1, 1, envs.action_space.shape))
+    return batch * steps / (time.perf_counter() - t)
+
+
 def real_rate(env_id: str, steps: int) -> float:
     env = gym.make(env_id)
     env.reset(seed=0)
@@ -67,12 +81,15 @@ def main() -> None:
     real = real_rate(env_id, 500)
     decoded = imagined_rate(run, args.batch, args.denoising_steps, args.steps, decode=True)
     latent = imagined_rate(run, args.batch, args.denoising_steps, args.steps, decode=False)
+    vector = vector_env_rate(run, args.batch, args.denoising_steps, args.steps)
     report = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform()}, "run": run, "env": env_id,
               "batch": args.batch, "denoising_steps": args.denoising_steps,
               "real_env_steps_per_s": round(real, 1), "imagined_steps_per_s": round(decoded, 1),
-              "imagined_latent_steps_per_s": round(latent, 1), "imagined_over_real": round(decoded / real, 2)}
+              "imagined_latent_steps_per_s": round(latent, 1), "imagined_over_real": round(decoded / real, 2),
+              "vector_env_steps_per_s": round(vector, 1), "vector_env_over_real": round(vector / real, 2)}
     print(f"real {env_id}: {real:.0f} steps/s | imagined (batch {args.batch}, {args.denoising_steps} denoising steps): "
-          f"{decoded:.0f} steps/s decoded, {latent:.0f} steps/s in latent space ({decoded / real:.2f}x real)")
+          f"{decoded:.0f} steps/s decoded, {latent:.0f} steps/s in latent space ({decoded / real:.2f}x real); "
+          f"batched learned env {vector:.0f} steps/s ({vector / real:.2f}x real)")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".tmp").write_text(json.dumps(report, indent=2))

@@ -1,4 +1,4 @@
-"""The env speed benchmark runs end to end on a tiny budget and writes its JSON report."""
+"""The speed benchmarks run end to end on a tiny budget and write their JSON reports."""
 
 import json
 import subprocess
@@ -18,3 +18,15 @@ def test_env_speed_benchmark_writes_report(tmp_path):
         rates = report["results"][env_id]["steps_per_s"]
         assert set(rates) == {"physics", "physics+render", "render+audio"}
         assert all(v > 0 for v in rates.values())
+
+
+def test_imagine_speed_benchmark_times_model_vector_env_and_real_env(tiny_world, tmp_path):
+    _, run = tiny_world
+    out = tmp_path / "imagine_speed.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "imagine_speed.py"), "--run", str(run),
+                           "--batch", "2", "--steps", "2", "--out", str(out)], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(out.read_text())
+    for key in ("real_env_steps_per_s", "imagined_steps_per_s", "vector_env_steps_per_s"):
+        assert report[key] > 0

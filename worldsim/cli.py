@@ -186,7 +186,8 @@ def _posttrain(args: argparse.Namespace) -> int:
 
     run = str(resolve_run(args.run))
     cfg = PosttrainConfig(rounds=args.rounds, episodes=args.episodes, max_steps=args.max_steps,
-                          dynamics_steps=args.dynamics_steps, codec_steps=args.codec_steps, new_weight=args.new_weight,
+                          dynamics_steps=args.dynamics_steps, dynamics_lr=args.lr, codec_steps=args.codec_steps,
+                          new_weight=args.new_weight,
                           denoising_steps=args.denoising_steps, seed=args.seed)
     pcfg = _planner_config(args)
 
@@ -349,8 +350,9 @@ def build_parser() -> argparse.ArgumentParser:
     pt.add_argument("--episodes", type=int, default=4, help="real episodes per round")
     pt.add_argument("--max-steps", type=int, default=None, help="cut real episodes to this many steps")
     pt.add_argument("--dynamics-steps", type=int, default=300, help="world-model fine-tuning steps per round")
+    pt.add_argument("--lr", type=float, default=3e-5, help="constant learning rate of the world-model fine-tuning")
     pt.add_argument("--codec-steps", type=int, default=0, help="codec fine-tuning steps per round (0: frozen)")
-    pt.add_argument("--new-weight", type=float, default=0.5, help="share of each batch from the newest round")
+    pt.add_argument("--new-weight", type=float, default=0.25, help="share of each batch from the newest round")
     pt.add_argument("--seed", type=int, default=1000, help="first real episode seed")
     pt.add_argument("--planner", choices=["cem", "mppi"], default="cem")
     _planner_args(pt)

@@ -35,10 +35,12 @@ class PosttrainConfig:
     episodes: int = 4  # real episodes per round, acted by the planner in the current model
     max_steps: int | None = None  # cut the real episodes to this many steps (default: the env's own length)
     dynamics_steps: int = 300  # fine-tuning steps of the world model per round
-    dynamics_lr: float = 1e-4  # constant learning rate of that fine-tuning
+    dynamics_lr: float = 3e-5  # constant learning rate of that fine-tuning (the end of the original cosine)
+    batch: int = 32  # windows per fine-tuning step (not the original run's, which may be a GPU's)
     codec_steps: int = 0  # fine-tuning steps of the codecs per round (0: keep the latent space fixed)
     codec_lr: float = 1e-4
-    new_weight: float = 0.5  # fraction of each batch drawn from the newest round's episodes
+    codec_batch: int = 8  # frames per codec fine-tuning step
+    new_weight: float = 0.25  # fraction of each batch drawn from the newest round's episodes
     error_horizon: int = 8  # open-loop horizon of the model error on the planner's trajectories
     denoising_steps: int = 1  # sampler steps in planning and in the error measurement
     seed: int = 1000  # first real episode seed; each round uses the next `episodes` seeds
@@ -74,12 +76,14 @@ def _fine_tune(run: Path, data: list[Path], cfg: PosttrainConfig, progress: bool
     if cfg.codec_steps:
         saved = load_checkpoint(run / "codecs.pt", kind="codecs")
         ccfg = dataclasses.replace(CodecTrainConfig.from_dict(saved["train_config"]), lr=cfg.codec_lr,
-                                   schedule="constant", warmup=0, minutes=None, steps=saved["step"] + cfg.codec_steps)
+                                   schedule="constant", warmup=0, minutes=None, steps=saved["step"] + cfg.codec_steps,
+                                   frame_batch=cfg.codec_batch, audio_batch=4 * cfg.codec_batch)
         out["codecs"] = train_codecs(data, run, ccfg, progress=progress)
         shutil.rmtree(run / "latents", ignore_errors=True)  # the latent space moved: re-encode
     saved = load_checkpoint(run / "dynamics.pt", kind="dynamics")
     dcfg = dataclasses.replace(DynamicsTrainConfig.from_dict(saved["train_config"]), lr=cfg.dynamics_lr,
-                               schedule="constant", warmup=0, minutes=None, steps=saved["step"] + cfg.dynamics_steps)
+                               schedule="constant", warmup=0, minutes=None, steps=saved["step"] + cfg.dynamics_steps,
+                               batch=cfg.batch)
     dcfg = dataclasses.replace(dcfg, model=DynamicsConfig.from_dict(saved["config"]))
     out["dynamics"] = train_dynamics(data, run, run, dcfg, progress=progress,
                                      data_weights=_weights(data, cfg.new_weight))
@@ -120,7 +124,11 @@ def posttrain(run: str | Path, out: str | Path, make_planner: PlannerFactory, cf
         seeds = list(range(cfg.seed + r * cfg.episodes, cfg.seed + (r + 1) * cfg.episodes))
         result, episodes = run_planner(env, lambda e, wm=wm: make_planner(wm, e), seeds, out / f"videos_round_{r}",
                                        name=f"round{r}", progress=progress)
-        err = open_loop_error(wm, [ep for _, ep, _ in episodes], cfg.error_horizon, cfg.denoising_steps, seed=r)
+        arrays = [ep for _, ep, _ in episodes]
+        err = open_loop_error(wm, arrays, cfg.error_horizon, cfg.denoising_steps, seed=r)
+        # the same new episodes under the previous round's model: a paired before/after of this round's fine-tuning
+        before = (open_loop_error(load_world_model(out / f"round_{r - 1}"), arrays, cfg.error_horizon,
+                                  cfg.denoising_steps, seed=r) if r > 0 else err)
         data_dir = out / "data" / f"round_{r}"
         shutil.rmtree(data_dir, ignore_errors=True)  # a half-written round from a killed job
         save_rollouts(data_dir, CollectConfig(wm.config.env_id, len(episodes), "planner-in-learned-model",
@@ -129,6 +137,7 @@ def posttrain(run: str | Path, out: str | Path, make_planner: PlannerFactory, cf
         entry = {"round": r, "model": str(model_dir), "real_success": result["success_rate"],
                  "real_return": result["mean_return"], "model_error": err["model_error"],
                  "model_psnr_foreground": err["psnr_foreground"], "model_reward_mae": err["reward_mae"],
+                 "previous_model_error": before["model_error"], "previous_model_reward_mae": before["reward_mae"],
                  "seconds_per_action": result["seconds_per_action"], "episodes": result["episodes"]}
         report["rounds"].append(entry)
         for key in ("real_success", "real_return", "model_error", "model_reward_mae"):

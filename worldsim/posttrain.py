@@ -43,7 +43,7 @@ class PosttrainConfig:
     new_weight: float = 0.25  # fraction of each batch drawn from the newest round's episodes
     error_horizon: int = 8  # open-loop horizon of the model error on the planner's trajectories
     denoising_steps: int = 1  # sampler steps in planning and in the error measurement
-    seed: int = 1000  # first real episode seed; each round uses the next `episodes` seeds
+    seed: int = 1000  # first real episode seed; every round acts from the same `episodes` starts
 
     def __post_init__(self) -> None:
         if self.rounds < 1 or self.episodes < 1:
@@ -121,7 +121,7 @@ def posttrain(run: str | Path, out: str | Path, make_planner: PlannerFactory, cf
             if cfg.max_steps:
                 kwargs["max_episode_steps"] = cfg.max_steps
             env = gym.make(wm.config.env_id, **kwargs)
-        seeds = list(range(cfg.seed + r * cfg.episodes, cfg.seed + (r + 1) * cfg.episodes))
+        seeds = list(range(cfg.seed, cfg.seed + cfg.episodes))  # the same starts every round: rounds compare
         result, episodes = run_planner(env, lambda e, wm=wm: make_planner(wm, e), seeds, out / f"videos_round_{r}",
                                        name=f"round{r}", progress=progress)
         arrays = [ep for _, ep, _ in episodes]

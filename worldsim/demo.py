@@ -16,7 +16,7 @@ from typing import Any, Callable
 import gymnasium as gym
 from tqdm import tqdm
 
-from .agents import ScriptedDrop, ScriptedPush, make_policy
+from .agents import ScriptedDrop, ScriptedPush
 from .data.rollout import rollout
 from .evaluation.report import write_json
 from .video import write_mp4
@@ -44,7 +44,7 @@ def record_scenes(out: Path, episodes: int, seed: int) -> dict[str, Any]:
     return summary
 
 
-def _command(out: Path, argv: list[str], log: list[str]) -> None:
+def _command(argv: list[str], log: list[str]) -> None:
     """Run one `worldsim` command in-process, printing it first (the demo is a script of real commands)."""
     from .cli import main
 
@@ -68,23 +68,23 @@ def run_demo(out: str | Path, episodes: int = 2, seed: int = 0, pretrained: bool
     else:
         run, base = str(out / "run"), ["--data", str(data)]
         resume = ["--resume"] if (data / "dataset.json").exists() else []
-        _command(out, ["collect", "--env", "worldsim/Push-v0", "--episodes", "60", "--workers", "2", "--seed",
+        _command(["collect", "--env", "worldsim/Push-v0", "--episodes", "60", "--workers", "2", "--seed",
                        str(seed), "--out", str(data), *resume], log)
-        _command(out, ["train", "codecs", "--data", str(data), "--out", run, "--minutes", "4", "--steps", "100000"], log)
-        _command(out, ["train", "dynamics", "--data", str(data), "--out", run, "--minutes", "6", "--steps", "100000"],
+        _command(["train", "codecs", "--data", str(data), "--out", run, "--minutes", "4", "--steps", "100000"], log)
+        _command(["train", "dynamics", "--data", str(data), "--out", run, "--minutes", "6", "--steps", "100000"],
                  log)
-        _command(out, ["evaluate", "codecs", "--run", run, "--data", str(data), "--out", str(out / "codec_report.json")],
+        _command(["evaluate", "codecs", "--run", run, "--data", str(data), "--out", str(out / "codec_report.json")],
                  log)
-        _command(out, ["evaluate", "dynamics", "--run", run, "--data", str(data), "--episodes", "6", "--pairs", "6",
+        _command(["evaluate", "dynamics", "--run", run, "--data", str(data), "--episodes", "6", "--pairs", "6",
                        "--out", str(out / "dynamics_report.json")], log)
-    _command(out, ["imagine", "--run", run, "--episodes", str(episodes), "--seed", str(1000 + seed),
+    _command(["imagine", "--run", run, "--episodes", str(episodes), "--seed", str(1000 + seed),
                    "--out", str(out / "imagined")], log)
-    _command(out, ["evaluate", "policies", "--run", run, "--episodes", str(episodes),
+    _command(["evaluate", "policies", "--run", run, "--episodes", str(episodes),
                    "--out", str(out / "policies_report.json")],
              log)
-    _command(out, ["plan", "--run", run, "--episodes", "1", "--max-steps", str(plan_steps), "--seed", str(1000 + seed),
+    _command(["plan", "--run", run, "--episodes", "1", "--max-steps", str(plan_steps), "--seed", str(1000 + seed),
                    "--out", str(out / "plan")], log)
-    _command(out, ["posttrain", "--run", run, *base, "--rounds", "1", "--episodes", "1", "--max-steps", str(plan_steps),
+    _command(["posttrain", "--run", run, *base, "--rounds", "1", "--episodes", "1", "--max-steps", str(plan_steps),
                    "--dynamics-steps", "100", "--seed", str(1100 + seed), "--out", str(out / "posttrain")], log)
     for name, path in (("plan", out / "plan" / "plan_report.json"),
                        ("posttrain", out / "posttrain" / "posttrain_report.json"),

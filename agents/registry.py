@@ -44,9 +44,10 @@ class HoldStill:
         return self.zero
 
 
-def policy_from_spec(spec: str, action_space: gym.spaces.Box, seed: int) -> Policy:
+def policy_from_spec(spec: str, action_space: gym.spaces.Box, seed: int, world_model: object | None = None) -> Policy:
     """Observation-only policies by spec, usable in real and learned envs alike:
-    `visual:NOISE` (colour-based pusher with Gaussian action noise), `random` (persistent walk), `still`."""
+    `visual:NOISE` (colour-based pusher with Gaussian action noise), `random` (persistent walk), `still`, and
+    `cem` / `mppi` (MPC planning in `world_model` from what it sees; needs the model)."""
     from .visual import VisualPush
 
     name, _, arg = spec.partition(":")
@@ -56,7 +57,14 @@ def policy_from_spec(spec: str, action_space: gym.spaces.Box, seed: int) -> Poli
         return RandomWalkPolicy(action_space, seed=seed)
     if name == "still":
         return HoldStill(action_space)
-    raise ValueError(f"unknown policy spec {spec!r}; use visual:NOISE, random or still")
+    if name in ("cem", "mppi"):
+        if world_model is None:
+            raise ValueError(f"policy {spec!r} plans in a world model; none was given")
+        from .learned_model import LearnedModel
+        from .mpc import MPCPolicy
+
+        return MPCPolicy(LearnedModel(world_model, seed=seed), int(np.prod(action_space.shape)), name, seed=seed)
+    raise ValueError(f"unknown policy spec {spec!r}; use visual:NOISE, random, still, cem or mppi")
 
 
 def make_policy(name: str, env: gym.Env, seed: int) -> Policy:

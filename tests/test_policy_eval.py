@@ -6,6 +6,7 @@ import sys
 
 import gymnasium as gym
 import numpy as np
+import pytest
 
 import worldsim  # noqa: F401
 from worldsim.agents import VisualPush, policy_from_spec
@@ -39,6 +40,25 @@ def test_policy_specs():
     space = gym.make("worldsim/Push-v0").action_space
     assert isinstance(policy_from_spec("visual:0.3", space, 0), VisualPush)
     assert not policy_from_spec("still", space, 0).act({}).any()
+    with pytest.raises(ValueError, match="plans in a world model"):
+        policy_from_spec("cem", space, 0)
+    with pytest.raises(ValueError, match="unknown policy spec"):
+        policy_from_spec("teleport", space, 0)
+
+
+def test_planner_spec_acts_from_observations_alone(tiny_world):
+    from worldsim.agents import MPCPolicy, PlannerConfig
+    from worldsim.dynamics.model import load_world_model
+
+    _, run = tiny_world
+    env = gym.make("worldsim/Push-v0")
+    policy = policy_from_spec("mppi", env.action_space, 0, world_model=load_world_model(run))
+    assert isinstance(policy, MPCPolicy)
+    policy.config = PlannerConfig(horizon=2, samples=4, elites=2, iterations=1)
+    policy.reset()
+    obs, _ = env.reset(seed=0)
+    action = policy.act(obs)
+    assert action.shape == (2,) and np.all(np.abs(action) <= 1)
 
 
 def test_evaluate_policies_command(tiny_world, tmp_path):

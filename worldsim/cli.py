@@ -120,7 +120,7 @@ def _evaluate_policies(args: argparse.Namespace) -> None:
     learned = WorldModelEnv(run=str(resolve_run(args.run)), real_env=args.env)
     real = gym.make(learned.model.config.env_id, **learned.model.config.env_kwargs)
     space = real.action_space
-    policies = {spec: functools.partial(policy_from_spec, spec, space) for spec in args.policies}
+    policies = {spec: functools.partial(policy_from_spec, spec, space, world_model=learned.model) for spec in args.policies}
     report = evaluate_policies(real, learned, policies, args.episodes, seed=args.seed)
     write_json(args.out, {"run": args.run, **report})
     policy_scatter(report, Path(args.out).with_suffix(".png"))
@@ -248,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="the main job at a small built-in scale: collect, train, imagine, evaluate "
-                                       "policies, plan, post-train (~20 min on 2 CPU cores; --pretrained: minutes)")
+                                       "policies, plan, post-train (13.5 min on 2 CPU cores; --pretrained: 3.3)")
     demo.add_argument("--out", default="runs/demo", help="output directory (default runs/demo)")
     demo.add_argument("--episodes", type=int, default=2, help="episodes per scene, imagined, and per judged policy")
     demo.add_argument("--plan-steps", type=int, default=50, help="length of the planned real episodes (default 50)")
@@ -311,7 +311,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--env", default=None, help="policies: real env id (default: the model's)")
     ev.add_argument("--policies", nargs="+", default=["visual:0.0", "visual:0.3", "visual:0.6", "visual:1.0",
                                                        "random", "still"],
-                    help="policies: specs visual:NOISE, random, still (default: six of clearly different quality)")
+                    help="policies: specs visual:NOISE, random, still, cem, mppi (planners in the model; slow) "
+                         "(default: six of clearly different quality)")
     ev.add_argument("--seed", type=int, default=2000, help="policies: first starting-state seed")
     ev.set_defaults(func=_evaluate)
 

@@ -120,3 +120,20 @@ def test_evaluate_dynamics_writes_the_report_keys_and_plot(tiny_world, tmp_path)
     for key in ("onset_f1", "mel_l1", "reward_mae", "action_following"):
         assert report[key] is not None and np.isfinite(report[key]), key
     assert 0.0 <= report["action_following"] <= 1.0 and out.with_suffix(".png").exists()
+
+
+def test_training_on_imagined_context_runs_and_replaces_the_newest_context_step(tiny_run, tmp_path):
+    from worldsim.dynamics.latent_windows import LatentWindows
+    from worldsim.dynamics.train import _imagined_context
+
+    data, run = tiny_run
+    cfg = DynamicsTrainConfig(model=TINY, batch=4, steps=3, warmup=1, checkpoint_every_s=1e9, unroll_prob=1.0)
+    result = train_dynamics([data], run, tmp_path / "unrolled", cfg, progress=False)
+    assert result["step"] == 3 and np.isfinite(result["loss"])
+    model = load_world_model(tmp_path / "unrolled")
+    windows = LatentWindows(sorted((tmp_path / "unrolled" / "latents").glob("*.npz")), model.context)
+    batch = windows.sample(4, np.random.default_rng(0))
+    out = _imagined_context(model, batch, 1.0, torch.Generator().manual_seed(0))
+    assert not torch.equal(out["ctx_frames"][:, -1], batch["ctx_frames"][:, -1])
+    assert torch.equal(out["ctx_frames"][:, :-1], batch["ctx_frames"][:, :-1])
+    assert torch.equal(out["next_frame"], batch["next_frame"])

@@ -41,6 +41,7 @@ class DynamicsTrainConfig:
     audio_weight: float = 1.0  # weight of the audio latent in the joint EDM loss
     head_weight: float = 1.0  # weight of the reward and termination losses
     ema: float = 0.999  # EMA decay of the weights used for imagination
+    unroll_prob: float = 0.0  # share of windows whose newest context step is the model's own prediction (imagined context)
     checkpoint_every_s: float = 120.0
     log_every: int = 50
     cpu_bf16: bool = True  # bf16 autocast on CPUs that support it natively
@@ -60,10 +61,33 @@ def _weights(model: WorldModel) -> dict[str, torch.Tensor]:
     return {k: v for k, v in model.state_dict().items() if not k.startswith("codecs.")}
 
 
+@torch.no_grad()
+def _imagined_context(model: WorldModel, batch: dict[str, torch.Tensor], prob: float,
+                      gen: torch.Generator) -> dict[str, torch.Tensor]:
+    """Replace, in a `prob` share of the windows, the newest context step by the model's own one-step prediction of
+    it from the steps before (oldest repeated, as at an episode start), so training sees its own errors in the
+    context, as imagination does after the first step (a one-step unroll)."""
+    pick = torch.rand(batch["action"].shape[0], device=batch["action"].device, generator=gen) < prob
+    if not pick.any():
+        return batch
+    cf, ca, acts = batch["ctx_frames"][pick], batch["ctx_audio"][pick], batch["ctx_actions"][pick]
+    shift = lambda x: torch.cat([x[:, :1], x[:, :-1]], 1)  # noqa: E731  (drop the newest, repeat the oldest)
+    prev_actions = torch.cat([torch.zeros_like(acts[:, :1]), acts[:, :-1]], 1)
+    state = LatentState(shift(cf), shift(ca), prev_actions)
+    _, zf, za, _, _ = model.imagine(state, acts[:, -1], denoising_steps=2, generator=gen)
+    out = dict(batch)
+    out["ctx_frames"], out["ctx_audio"] = batch["ctx_frames"].clone(), batch["ctx_audio"].clone()
+    out["ctx_frames"][pick, -1] = zf.float()
+    out["ctx_audio"][pick, -1] = za.float()
+    return out
+
+
 def _batch_loss(model: WorldModel, batch: dict[str, torch.Tensor], cfg: DynamicsTrainConfig,
                 gen: torch.Generator) -> tuple[torch.Tensor, dict[str, float]]:
     b = batch["action"].shape[0]
     dev = batch["action"].device
+    if cfg.unroll_prob > 0:
+        batch = _imagined_context(model, batch, cfg.unroll_prob, gen)
     sigma_ctx = torch.rand(b, device=dev, generator=gen) * cfg.model.ctx_noise_max + 1e-3
     noisy = lambda z: z + torch.randn(z.shape, device=dev, generator=gen) * sigma_ctx.view(-1, *[1] * (z.dim() - 1))  # noqa: E731
     state = LatentState(noisy(batch["ctx_frames"]), noisy(batch["ctx_audio"]), batch["ctx_actions"])

@@ -30,3 +30,11 @@ def test_imagine_speed_benchmark_times_model_vector_env_and_real_env(tiny_world,
     report = json.loads(out.read_text())
     for key in ("real_env_steps_per_s", "imagined_steps_per_s", "vector_env_steps_per_s"):
         assert report[key] > 0
+
+
+def test_codec_step_profile_runs(tiny_run):
+    data, _ = tiny_run
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "codec_step_profile.py"), str(data), "1"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "ms/step" in proc.stdout and "audio_fwd_bwd" in proc.stdout

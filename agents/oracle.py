@@ -19,7 +19,8 @@ class OracleModel:
         self.env = env.unwrapped
         for hook in ("controls", "task_rewards", "model", "data", "n_substeps"):
             if not hasattr(self.env, hook):
-                raise TypeError(f"oracle planning needs a worldsim scene env (with {hook}); got {type(self.env).__name__}")
+                raise TypeError(f"oracle planning needs a worldsim scene env (with {hook}); "
+                                f"got {type(self.env).__name__}")
         self.model = self.env.model
         self._datas = [mujoco.MjData(self.model) for _ in range(max(1, threads))]
         self._state = np.zeros(mujoco.mj_stateSize(self.model, _STATE))

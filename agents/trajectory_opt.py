@@ -41,8 +41,8 @@ def colored_noise(beta: float, shape: tuple[int, ...], rng: np.random.Generator)
     freqs = np.fft.rfftfreq(n)
     scale = np.where(freqs > 0, np.maximum(freqs, 1.0 / n) ** (-beta / 2.0), 0.0)
     scale[0] = scale[1]  # keep a constant offset component, like the lowest frequency
-    spec = (rng.standard_normal((shape[0], len(freqs), *shape[2:])) +
-            1j * rng.standard_normal((shape[0], len(freqs), *shape[2:]))) * scale.reshape(1, -1, *[1] * (len(shape) - 2))
+    size = (shape[0], len(freqs), *shape[2:])
+    spec = (rng.standard_normal(size) + 1j * rng.standard_normal(size)) * scale.reshape(1, -1, *[1] * (len(shape) - 2))
     x = np.fft.irfft(spec, n=n, axis=1)
     return x / x.std(axis=1, keepdims=True).clip(1e-8)
 

@@ -114,13 +114,13 @@ def _evaluate_policies(args: argparse.Namespace) -> None:
     from .evaluation.plots import policy_scatter
     from .evaluation.policies import evaluate_policies
     from .evaluation.report import write_json
-    from .pretrained import resolve_run
     from .simulator import WorldModelEnv
 
-    learned = WorldModelEnv(run=str(resolve_run(args.run)), real_env=args.env)
+    learned = WorldModelEnv(run=args.run, real_env=args.env)  # _evaluate resolved args.run already
     real = gym.make(learned.model.config.env_id, **learned.model.config.env_kwargs)
     space = real.action_space
-    policies = {spec: functools.partial(policy_from_spec, spec, space, world_model=learned.model) for spec in args.policies}
+    policies = {spec: functools.partial(policy_from_spec, spec, space, world_model=learned.model)
+                for spec in args.policies}
     report = evaluate_policies(real, learned, policies, args.episodes, seed=args.seed)
     write_json(args.out, {"run": args.run, **report})
     policy_scatter(report, Path(args.out).with_suffix(".png"))
@@ -143,6 +143,8 @@ def _plan(args: argparse.Namespace) -> int:
     from .evaluation.report import write_json
     from .pretrained import resolve_run
 
+    if args.episodes < 1 or (args.max_steps is not None and args.max_steps < 1):
+        raise ValueError(f"--episodes and --max-steps must be >= 1, got {args.episodes} and {args.max_steps}")
     run = str(resolve_run(args.run))
     wm = load_world_model(run)
     env_id = args.env or wm.config.env_id
@@ -162,16 +164,17 @@ def _plan(args: argparse.Namespace) -> int:
         factory = functools.partial(make_planner, model, planner=args.planner, config=cfg, run=run,
                                     denoising_steps=args.denoising_steps, seed=args.seed, world_model=wm)
         results[model], _ = run_planner(env, factory, seeds, out, name=f"{model}_{args.planner}")
-    main = results.get("learned", results.get("oracle"))
-    report = {"run": args.run, "env": env_id, "planner": args.planner, "config": dataclasses.asdict(cfg), "denoising_steps": args.denoising_steps, "seeds": seeds,
-              "success_rate": main["success_rate"], "mean_return": main["mean_return"],
-              "seconds_per_action": main["seconds_per_action"], "model": models[0]}
+    primary = results.get("learned", results.get("oracle"))
+    report = {"run": args.run, "env": env_id, "planner": args.planner, "config": dataclasses.asdict(cfg),
+              "denoising_steps": args.denoising_steps, "seeds": seeds, "success_rate": primary["success_rate"],
+              "mean_return": primary["mean_return"],
+              "seconds_per_action": primary["seconds_per_action"], "model": models[0]}
     if "oracle" in results:
         o = results["oracle"]
         report.update(oracle_success_rate=o["success_rate"], oracle_mean_return=o["mean_return"],
                       oracle_seconds_per_action=o["seconds_per_action"])
         if "learned" in results:
-            report["success_vs_oracle"] = (main["success_rate"] / o["success_rate"]) if o["success_rate"] else None
+            report["success_vs_oracle"] = (primary["success_rate"] / o["success_rate"]) if o["success_rate"] else None
     report["episodes"] = {m: r["episodes"] for m, r in results.items()}
     write_json(out / "plan_report.json", report)
     print(json.dumps({k: v for k, v in report.items() if k not in ("episodes", "config", "seeds")}, indent=2))
@@ -187,8 +190,7 @@ def _posttrain(args: argparse.Namespace) -> int:
     run = str(resolve_run(args.run))
     cfg = PosttrainConfig(rounds=args.rounds, episodes=args.episodes, max_steps=args.max_steps,
                           dynamics_steps=args.dynamics_steps, dynamics_lr=args.lr, codec_steps=args.codec_steps,
-                          new_weight=args.new_weight,
-                          denoising_steps=args.denoising_steps, seed=args.seed)
+                          new_weight=args.new_weight, denoising_steps=args.denoising_steps, seed=args.seed)
     pcfg = _planner_config(args)
 
     def planner(wm, env):

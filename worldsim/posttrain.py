@@ -79,7 +79,7 @@ def _fine_tune(run: Path, data: list[Path], cfg: PosttrainConfig, progress: bool
                                    schedule="constant", warmup=0, minutes=None, steps=saved["step"] + cfg.codec_steps,
                                    frame_batch=cfg.codec_batch, audio_batch=4 * cfg.codec_batch)
         out["codecs"] = train_codecs(data, run, ccfg, progress=progress)
-        shutil.rmtree(run / "latents", ignore_errors=True)  # the latent space moved: re-encode
+        shutil.rmtree(run / "latents", ignore_errors=True)  # stale now (keyed by codecs.pt's mtime): free the disk
     saved = load_checkpoint(run / "dynamics.pt", kind="dynamics")
     dcfg = dataclasses.replace(DynamicsTrainConfig.from_dict(saved["train_config"]), lr=cfg.dynamics_lr,
                                schedule="constant", warmup=0, minutes=None, steps=saved["step"] + cfg.dynamics_steps,

@@ -131,7 +131,7 @@ def _planner_config(args: argparse.Namespace):
     from .agents import PlannerConfig
 
     return PlannerConfig(horizon=args.horizon, samples=args.samples, iterations=args.iterations,
-                         elites=min(args.elites, args.samples))
+                         elites=min(args.elites, args.samples), noise_beta=args.noise_beta)
 
 
 def _plan(args: argparse.Namespace) -> int:
@@ -241,6 +241,7 @@ def _planner_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--samples", type=int, default=32, help="candidate plans per iteration")
     p.add_argument("--iterations", type=int, default=2, help="refinement rounds per action")
     p.add_argument("--elites", type=int, default=6, help="CEM elites")
+    p.add_argument("--noise-beta", type=float, default=2.0, help="exploration noise coloured 1/f^beta (0: white)")
     p.add_argument("--denoising-steps", type=int, default=1, help="learned model: sampler steps per imagined step")
 
 

@@ -1,6 +1,6 @@
-"""Where a codec training step spends its time on this device (batch 64 frames / 128 audio, the GPU settings).
+"""Where a codec training step spends its time on this device (default batch 64 frames / 128 audio, the GPU settings).
 
-    python benchmarks/codec_step_profile.py DATA_DIR [STEPS]
+    python benchmarks/codec_step_profile.py DATA_DIR [STEPS [FRAME_BATCH AUDIO_BATCH]]
 
 Measured on one H100 (2026-11-26, 60 steps after 10 of warm-up): 43.5 ms per step: batch indexing 0.9 ms (2%),
 frame AE forward+backward 15.5 ms (36%), audio AE forward+backward with its multi-resolution STFT loss 22.1 ms
@@ -27,7 +27,8 @@ def main() -> None:
     data = sys.argv[1]
     dev = pick_device(None)
     torch.backends.cudnn.benchmark = os.environ.get("CUDNN_BENCH") == "1"
-    cfg = CodecTrainConfig(frame=FrameAEConfig(width32=32), frame_batch=64, audio_batch=128)
+    fb, ab = (int(sys.argv[3]), int(sys.argv[4])) if len(sys.argv) > 4 else (64, 128)
+    cfg = CodecTrainConfig(frame=FrameAEConfig(width32=32), frame_batch=fb, audio_batch=ab)
     bank = load_bank([data], split="train")
     loud = np.flatnonzero(np.sqrt((bank.audio ** 2).mean(1)) > 1e-4)
     model = Codecs(cfg.frame, cfg.audio).to(dev)

@@ -137,3 +137,56 @@ def test_training_on_imagined_context_runs_and_replaces_the_newest_context_step(
     assert not torch.equal(out["ctx_frames"][:, -1], batch["ctx_frames"][:, -1])
     assert torch.equal(out["ctx_frames"][:, :-1], batch["ctx_frames"][:, :-1])
     assert torch.equal(out["next_frame"], batch["next_frame"])
+
+
+def test_spatial_softmax_finds_a_peak():
+    from worldsim.dynamics.heads import SpatialSoftmax
+
+    x = torch.full((1, 2, 8, 8), -50.0)
+    x[0, 0, 1, 6] = 50.0  # row 1, column 6
+    x[0, 1, 7, 0] = 50.0
+    xy = SpatialSoftmax(8)(x).view(2, 2)
+    grid = torch.linspace(-1, 1, 8)
+    assert torch.allclose(xy[0], torch.stack([grid[6], grid[1]]), atol=1e-4)
+    assert torch.allclose(xy[1], torch.stack([grid[0], grid[7]]), atol=1e-4)
+
+
+def test_train_heads_replaces_only_the_heads_and_lowers_the_reward_error(tiny_world, tmp_path):
+    import shutil
+
+    from worldsim.checkpoint import load_checkpoint
+    from worldsim.dynamics.train_heads import HeadsTrainConfig, train_heads
+
+    data, world = tiny_world
+    run = tmp_path / "run"
+    shutil.copytree(world, run)
+    before = load_checkpoint(run / "dynamics.pt", kind="dynamics")
+    result = train_heads([data], run, HeadsTrainConfig(reward_head="pool", steps=150, warmup=10), progress=False)
+    assert result["val_reward_mae"] < result["val_reward_mae_before"]
+    after = load_checkpoint(run / "dynamics.pt", kind="dynamics")
+    for key in ("model", "ema"):
+        denoiser = [k for k in before[key] if not k.startswith("heads.")]
+        assert all(torch.equal(before[key][k], after[key][k]) for k in denoiser)
+        assert any(not torch.equal(before[key][k], after[key][k]) for k in before[key] if k.startswith("heads."))
+    assert after["config"]["reward_head"] == "pool" and "optimizer" not in after
+    model = load_world_model(run)  # loads strictly: the new heads match the config
+    assert model.config.reward_head == "pool"
+    cfg = DynamicsTrainConfig(model=TINY, batch=4, steps=after["step"] + 2, warmup=1, checkpoint_every_s=1e9)
+    resumed = train_dynamics([data], run, run, cfg, progress=False)  # keeps the head it has, fresh optimiser
+    assert resumed["step"] == after["step"] + 2
+    assert load_world_model(run).config.reward_head == "pool"
+
+
+def test_configs_saved_before_reward_head_existed_load_the_pooling_head():
+    from worldsim.dynamics.heads import KeypointRewardHead, RewardTerminationHead
+    from worldsim.dynamics.model import DynamicsConfig
+
+    old = TINY.to_dict()
+    del old["reward_head"]
+    assert DynamicsConfig.from_dict(old).reward_head == "pool"
+    assert TINY.reward_head == "keypoints"
+    with pytest.raises(ValueError, match="unknown reward head"):
+        from worldsim.dynamics.heads import make_reward_head
+        make_reward_head("mlp", 4, 8, 2)
+    assert isinstance(make_reward_head("pool", 4, 8, 2), RewardTerminationHead)
+    assert isinstance(make_reward_head("keypoints", 4, 8, 2), KeypointRewardHead)

@@ -68,6 +68,11 @@ def _train(args: argparse.Namespace) -> int:
     from .overrides import apply_overrides
 
     results = {}
+    if args.stage == "heads":
+        from .dynamics.train_heads import HeadsTrainConfig, train_heads
+
+        cfg = apply_overrides(HeadsTrainConfig(steps=args.steps, minutes=args.minutes, seed=args.seed), args.set)
+        results["heads"] = train_heads(args.data, args.out, cfg, device=args.device)
     if args.stage in ("codecs", "all"):
         minutes = args.codec_minutes if args.stage == "all" else args.minutes
         cfg = CodecTrainConfig(steps=args.codec_steps if args.stage == "all" else args.steps, minutes=minutes,
@@ -284,12 +289,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", required=True, help="output .mp4 path")
     ds.set_defaults(func=_dataset)
 
-    tr = sub.add_parser("train", help="train the world model: codecs, dynamics, or all (both in turn)")
-    tr.add_argument("stage", choices=["codecs", "dynamics", "all"], help="what to train")
+    tr = sub.add_parser("train", help="train the world model: codecs, dynamics, or all (both in turn); heads: "
+                                      "re-fit the reward and termination heads of a trained run")
+    tr.add_argument("stage", choices=["codecs", "dynamics", "all", "heads"], help="what to train")
     tr.add_argument("--data", nargs="+", required=True, help="dataset directories (train split used)")
     tr.add_argument("--codecs", default=None, help="dynamics: run directory whose codecs to use (default --out)")
     tr.add_argument("--codec-data", nargs="+", default=None, help="all: datasets for the codecs (default --data)")
-    tr.add_argument("--out", required=True, help="run directory; an existing run is resumed")
+    tr.add_argument("--out", required=True, help="run directory; an existing run is resumed (heads: the run whose "
+                                                 "heads are replaced)")
     tr.add_argument("--minutes", type=float, default=None, help="wall-clock budget of the stage (dynamics for all)")
     tr.add_argument("--steps", type=int, default=20000, help="optimisation steps of the stage (dynamics for all)")
     tr.add_argument("--codec-minutes", type=float, default=18.0, help="all: codec budget in minutes")

@@ -12,7 +12,7 @@ from torch import nn
 from ..checkpoint import CheckpointError, load_checkpoint
 from ..codecs.model import Codecs, load_codecs
 from .edm import EDMPrecond
-from .heads import RewardTerminationHead
+from .heads import make_reward_head
 from .samplers import SAMPLERS, karras_sigmas
 from .unet import DenoiserUNet, UNetConfig
 
@@ -30,6 +30,7 @@ class DynamicsConfig:
     sigma_min: float = 0.002  # sampling schedule (Karras rho = 7)
     sigma_max: float = 5.0
     ctx_noise_max: float = 0.3  # context latents get noise sigma ~ U(0, max) in training (GameNGen-style)
+    reward_head: str = "keypoints"  # "keypoints" (spatial softmax) or "pool" (global pooling; runs made before)
     env_id: str = "worldsim/Push-v0"
     env_kwargs: dict[str, Any] = field(default_factory=dict)
 
@@ -39,6 +40,7 @@ class DynamicsConfig:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "DynamicsConfig":
         d = dict(d)
+        d.setdefault("reward_head", "pool")  # configs saved before the field existed used the pooling head
         return cls(unet=UNetConfig(**d.pop("unet")), **d)
 
 
@@ -59,7 +61,8 @@ class WorldModel(nn.Module):
         self.codecs, self.config = codecs.eval(), config
         self.codecs.requires_grad_(False)
         self.denoiser = EDMPrecond(DenoiserUNet(config.unet), config.sigma_data)
-        self.heads = RewardTerminationHead(config.unet.frame_channels, config.unet.audio_dim, config.unet.action_dim)
+        u = config.unet
+        self.heads = make_reward_head(config.reward_head, u.frame_channels, u.audio_dim, u.action_dim)
 
     @property
     def device(self) -> torch.device:

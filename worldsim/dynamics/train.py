@@ -6,7 +6,7 @@ import copy
 import json
 import shutil
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,16 @@ class DynamicsTrainConfig:
     def from_dict(cls, d: dict[str, Any]) -> "DynamicsTrainConfig":
         d = dict(d)
         return cls(model=DynamicsConfig.from_dict(d.pop("model")), **d)
+
+
+def _keep_heads(cfg: DynamicsTrainConfig, payload: dict[str, Any], run: Path) -> DynamicsTrainConfig:
+    """A resumed run keeps the reward head it was made with (`worldsim train heads` replaces it)."""
+    saved = DynamicsConfig.from_dict(payload["config"]).reward_head
+    if saved == cfg.model.reward_head:
+        return cfg
+    print(f"{run} keeps its {saved!r} reward head; `worldsim train heads --set reward_head={cfg.model.reward_head}` "
+          f"fits a new one")
+    return replace(cfg, model=replace(cfg.model, reward_head=saved))
 
 
 def _weights(model: WorldModel) -> dict[str, torch.Tensor]:
@@ -156,17 +166,19 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
                          "action_dim": windows.action_dim})
     cfg = DynamicsTrainConfig(**{**asdict(cfg), "model": DynamicsConfig(**{
         **asdict(cfg.model), "unet": unet, "env_id": env_id, "env_kwargs": json.loads(env_kwargs)})})
+    ckpt_path, start, trained_s = run / "dynamics.pt", 0, 0.0
+    payload = load_checkpoint(ckpt_path, kind="dynamics") if ckpt_path.exists() else None
+    if payload is not None:
+        if payload["config"]["unet"] != asdict(cfg.model.unet):
+            raise ValueError(f"{run} holds a world model of another architecture; choose another --out")
+        cfg = _keep_heads(cfg, payload, run)
     torch.manual_seed(cfg.seed)
     model = WorldModel(codecs, cfg.model).to(dev)
     ema = copy.deepcopy(model).requires_grad_(False)
     params = [p for p in model.parameters() if p.requires_grad]
     ema_params = [pe for pe, pm in zip(ema.parameters(), model.parameters()) if pm.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=1e-4)
-    ckpt_path, start, trained_s = run / "dynamics.pt", 0, 0.0
-    if ckpt_path.exists():
-        payload = load_checkpoint(ckpt_path, kind="dynamics")
-        if payload["config"]["unet"] != asdict(cfg.model.unet):
-            raise ValueError(f"{run} holds a world model of another architecture; choose another --out")
+    if payload is not None:
         model.load_state_dict(payload.get("model", payload["ema"]), strict=False)  # packed runs keep only EMA
         ema.load_state_dict(payload["ema"], strict=False)
         if "optimizer" in payload:  # a packed (inference-only) run fine-tunes with a fresh optimiser

@@ -161,7 +161,8 @@ def test_train_heads_replaces_only_the_heads_and_lowers_the_reward_error(tiny_wo
     run = tmp_path / "run"
     shutil.copytree(world, run)
     before = load_checkpoint(run / "dynamics.pt", kind="dynamics")
-    result = train_heads([data], run, HeadsTrainConfig(reward_head="pool", steps=150, warmup=10), progress=False)
+    cfg = HeadsTrainConfig(reward_head="pool", steps=150, warmup=10)
+    result = train_heads([data], run, cfg, progress=False)
     assert result["val_reward_mae"] < result["val_reward_mae_before"]
     after = load_checkpoint(run / "dynamics.pt", kind="dynamics")
     for key in ("model", "ema"):
@@ -190,3 +191,19 @@ def test_configs_saved_before_reward_head_existed_load_the_pooling_head():
         make_reward_head("mlp", 4, 8, 2)
     assert isinstance(make_reward_head("pool", 4, 8, 2), RewardTerminationHead)
     assert isinstance(make_reward_head("keypoints", 4, 8, 2), KeypointRewardHead)
+
+
+def test_imagined_transitions_follow_the_logged_episode(tiny_world):
+    from worldsim.dynamics.latent_windows import LatentWindows
+    from worldsim.dynamics.train_heads import imagined_transitions
+
+    _, world = tiny_world
+    model = load_world_model(world)
+    windows = LatentWindows(sorted((world / "latents").glob("*.npz")), model.context)
+    out = imagined_transitions(model, windows, starts=6, horizon=5, denoising_steps=1, progress=False)
+    assert out["z_next"].shape == (30, *model.codecs.latent_shape()[0]) and out["reward"].shape == (30,)
+    # each start's five steps are consecutive windows of one episode: step h+1 starts where step h ended
+    z_t, z_next = out["z_t"].view(5, 6, -1), out["z_next"].view(5, 6, -1)
+    assert torch.equal(z_t[1:], z_next[:-1])
+    rewards = set(np.round(windows.rewards.astype(np.float64), 5))
+    assert all(round(float(r), 5) in rewards for r in out["reward"])

@@ -94,6 +94,9 @@ def _evaluate(args: argparse.Namespace) -> int:
     from .pretrained import resolve_run
 
     args.run = str(resolve_run(args.run))
+    args.episodes = args.episodes or (6 if args.what == "candidates" else 20)
+    args.denoising_steps = args.denoising_steps or (1 if args.what == "candidates" else 3)
+    args.seed = args.seed if args.seed is not None else (1000 if args.what == "candidates" else 2000)
     if args.what in ("codecs", "dynamics") and not args.data:
         raise ValueError(f"evaluate {args.what} needs --data DIR [DIR ...] (held-out episodes come from the val split)")
     if args.what == "codecs":
@@ -101,6 +104,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         print(json.dumps(report["summary"], indent=2))
     elif args.what == "policies":
         _evaluate_policies(args)
+    elif args.what == "candidates":
+        _evaluate_candidates(args)
     else:
         from .dynamics.evaluate import evaluate_dynamics
 
@@ -130,6 +135,20 @@ def _evaluate_policies(args: argparse.Namespace) -> None:
     write_json(args.out, {"run": args.run, **report})
     policy_scatter(report, Path(args.out).with_suffix(".png"))
     print(json.dumps({k: report[k] for k in ("pearson", "spearman", "mmrv")}, indent=2))
+
+
+def _evaluate_candidates(args: argparse.Namespace) -> None:
+    from .agents import make_policy
+    from .dynamics.model import load_world_model
+    from .evaluation.candidates import evaluate_candidates
+
+    model = load_world_model(args.run)
+    env_id = args.env or model.config.env_id
+    seeds = list(range(args.seed, args.seed + args.episodes))
+    report = evaluate_candidates(model, env_id, functools.partial(make_policy, "scripted"), args.out, seeds,
+                                 denoising_steps=args.denoising_steps, env_kwargs=model.config.env_kwargs)
+    print(json.dumps({k: report[k] for k in ("states", "spearman_imagined", "spearman_head_on_real", "regret",
+                                             "real_return_spread")}, indent=2))
 
 
 def _planner_config(args: argparse.Namespace):
@@ -310,20 +329,26 @@ def build_parser() -> argparse.ArgumentParser:
     tr.set_defaults(func=_train)
 
     ev = sub.add_parser("evaluate", help="measure a trained stage on held-out episodes, write a JSON report")
-    ev.add_argument("what", choices=["codecs", "dynamics", "policies"])
+    ev.add_argument("what", choices=["codecs", "dynamics", "policies", "candidates"],
+                    help="candidates: do the model's imagined returns rank a planner's candidate plans as the real "
+                         "simulator does")
     ev.add_argument("--run", required=True, help="run directory")
     ev.add_argument("--data", nargs="+", default=None, help="codecs/dynamics: dataset directories (val split used)")
     ev.add_argument("--out", required=True, help="report .json path (a PNG is written beside it)")
     ev.add_argument("--horizon", type=int, default=16, help="dynamics: open-loop steps (default 16)")
-    ev.add_argument("--episodes", type=int, default=20, help="dynamics: held-out episodes used (default 20)")
-    ev.add_argument("--denoising-steps", type=int, default=3, help="dynamics: sampler steps (default 3)")
+    ev.add_argument("--episodes", type=int, default=None,
+                    help="dynamics: held-out episodes used; policies: episodes per policy (default 20 each); "
+                         "candidates: starting states (default 6)")
+    ev.add_argument("--denoising-steps", type=int, default=None,
+                    help="sampler steps (default 3 for dynamics, 1 for candidates, as the planners use)")
     ev.add_argument("--pairs", type=int, default=20, help="dynamics: action-following pairs (default 20)")
     ev.add_argument("--env", default=None, help="policies: real env id (default: the model's)")
     ev.add_argument("--policies", nargs="+", default=["visual:0.0", "visual:0.3", "visual:0.6", "visual:1.0",
                                                        "random", "still"],
                     help="policies: specs visual:NOISE, random, still, cem, mppi (planners in the model; slow) "
                          "(default: six of clearly different quality)")
-    ev.add_argument("--seed", type=int, default=2000, help="policies: first starting-state seed")
+    ev.add_argument("--seed", type=int, default=None,
+                    help="policies and candidates: first starting-state seed (default 2000 and 1000)")
     ev.set_defaults(func=_evaluate)
 
     im = sub.add_parser("imagine", help="real and imagined rollouts side by side: mp4 with stereo sound + PNG strip")

@@ -46,13 +46,19 @@ class HoldStill:
 
 def policy_from_spec(spec: str, action_space: gym.spaces.Box, seed: int, world_model: object | None = None) -> Policy:
     """Observation-only policies by spec, usable in real and learned envs alike:
-    `visual:NOISE` (colour-based pusher with Gaussian action noise), `random` (persistent walk), `still`, and
+    `visual:NOISE[:GAIN]` (colour-based pusher with Gaussian action noise; a lower GAIN, default 0.25, moves more
+    slowly), `random` (persistent walk), `still`, and
     `cem` / `mppi` (MPC planning in `world_model` from what it sees; needs the model)."""
     from .visual import VisualPush
 
     name, _, arg = spec.partition(":")
     if name == "visual":
-        return VisualPush(noise=float(arg or 0.0), seed=seed)
+        noise, _, gain = arg.partition(":")
+        try:
+            return VisualPush(noise=float(noise or 0.0), seed=seed, gain=float(gain or 0.25))
+        except ValueError:
+            raise ValueError(f"policy spec {spec!r}: use visual:NOISE or visual:NOISE:GAIN with numbers, "
+                             f"e.g. visual:0.3 or visual:0:0.1") from None
     if name == "random":
         return RandomWalkPolicy(action_space, seed=seed)
     if name == "still":
@@ -64,7 +70,7 @@ def policy_from_spec(spec: str, action_space: gym.spaces.Box, seed: int, world_m
         from .mpc import MPCPolicy
 
         return MPCPolicy(LearnedModel(world_model, seed=seed), int(np.prod(action_space.shape)), name, seed=seed)
-    raise ValueError(f"unknown policy spec {spec!r}; use visual:NOISE, random, still, cem or mppi")
+    raise ValueError(f"unknown policy spec {spec!r}; use visual:NOISE[:GAIN], random, still, cem or mppi")
 
 
 def make_policy(name: str, env: gym.Env, seed: int) -> Policy:

@@ -39,6 +39,10 @@ def test_visual_pusher_sees_the_scene_and_pushes_from_pixels():
 def test_policy_specs():
     space = gym.make("worldsim/Push-v0").action_space
     assert isinstance(policy_from_spec("visual:0.3", space, 0), VisualPush)
+    slow = policy_from_spec("visual:0:0.1", space, 0)
+    assert (slow.noise, slow.gain) == (0.0, 0.1) and policy_from_spec("visual:0.3", space, 0).gain == 0.25
+    with pytest.raises(ValueError, match="visual:NOISE:GAIN"):
+        policy_from_spec("visual:fast", space, 0)
     assert not policy_from_spec("still", space, 0).act({}).any()
     with pytest.raises(ValueError, match="plans in a world model"):
         policy_from_spec("cem", space, 0)

@@ -95,6 +95,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     args.run = str(resolve_run(args.run))
     args.episodes = args.episodes or (6 if args.what == "candidates" else 20)
+    args.horizon = args.horizon or (10 if args.what == "candidates" else 16)
     args.denoising_steps = args.denoising_steps or (1 if args.what == "candidates" else 3)
     args.seed = args.seed if args.seed is not None else (1000 if args.what == "candidates" else 2000)
     if args.what in ("codecs", "dynamics") and not args.data:
@@ -146,7 +147,8 @@ def _evaluate_candidates(args: argparse.Namespace) -> None:
     env_id = args.env or model.config.env_id
     seeds = list(range(args.seed, args.seed + args.episodes))
     report = evaluate_candidates(model, env_id, functools.partial(make_policy, "scripted"), args.out, seeds,
-                                 denoising_steps=args.denoising_steps, env_kwargs=model.config.env_kwargs)
+                                 horizon=args.horizon, denoising_steps=args.denoising_steps,
+                                 env_kwargs=model.config.env_kwargs)
     print(json.dumps({k: report[k] for k in ("states", "spearman_imagined", "spearman_head_on_real", "regret",
                                              "real_return_spread")}, indent=2))
 
@@ -335,7 +337,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--run", required=True, help="run directory")
     ev.add_argument("--data", nargs="+", default=None, help="codecs/dynamics: dataset directories (val split used)")
     ev.add_argument("--out", required=True, help="report .json path (a PNG is written beside it)")
-    ev.add_argument("--horizon", type=int, default=16, help="dynamics: open-loop steps (default 16)")
+    ev.add_argument("--horizon", type=int, default=None,
+                    help="dynamics: open-loop steps (default 16); candidates: steps per plan (default 10)")
     ev.add_argument("--episodes", type=int, default=None,
                     help="dynamics: held-out episodes used; policies: episodes per policy (default 20 each); "
                          "candidates: starting states (default 6)")

@@ -42,12 +42,6 @@ class LearnedModel:
             self._state = self.wm.reset({"frames": frames.to(self.wm.device), "audio": audio.to(self.wm.device),
                                          "actions": actions.to(self.wm.device)})
 
-    def latest_frame_latent(self) -> torch.Tensor:
-        """The frame latent [C, h, w] of the last observed real step."""
-        if self._state is None:
-            raise RuntimeError("observe() the real env's first observation first")
-        return self._state.frames[0, -1]
-
     @torch.no_grad()
     def returns(self, plans: np.ndarray) -> np.ndarray:
         """Imagined return of each plan [N, H, A]; the same noise for every call (common random numbers)."""

@@ -86,9 +86,13 @@ def test_candidate_ranking_report_and_real_returns_match_the_oracle(tiny_world, 
     _, world = tiny_world
     model = load_world_model(world)
     out = tmp_path / "candidates.json"
-    report = evaluate_candidates(model, "worldsim/Push-v0", functools.partial(make_policy, "scripted"), out, [3],
-                                 probe_steps=(0, 4), samples=6, horizon=3, env_kwargs={"max_episode_steps": 20},
-                                 progress=False)
+    from worldsim.agents.learned_model import LearnedModel
+    from worldsim.agents.trajectory_opt import colored_noise
+
+    report = evaluate_candidates(model, "worldsim/Push-v0", functools.partial(make_policy, "scripted"),
+                                 lambda: LearnedModel(model, 1), lambda rng, shape: colored_noise(2.0, shape, rng),
+                                 out, [3], probe_steps=(0, 4), samples=6, horizon=3,
+                                 env_kwargs={"max_episode_steps": 20}, progress=False)
     assert report["states"] == 2 and json.loads(out.read_text())["states"] == 2
     for key in ("spearman_imagined", "spearman_head_on_real", "regret"):
         assert np.isfinite(report[key]), key

@@ -94,10 +94,11 @@ def _evaluate(args: argparse.Namespace) -> int:
     from .pretrained import resolve_run
 
     args.run = str(resolve_run(args.run))
-    args.episodes = args.episodes or (6 if args.what == "candidates" else 20)
-    args.horizon = args.horizon or (10 if args.what == "candidates" else 16)
-    args.denoising_steps = args.denoising_steps or (1 if args.what == "candidates" else 3)
-    args.seed = args.seed if args.seed is not None else (1000 if args.what == "candidates" else 2000)
+    cand = args.what == "candidates"
+    for key, (for_candidates, otherwise) in {"episodes": (6, 20), "horizon": (10, 16), "denoising_steps": (1, 3),
+                                             "seed": (1000, 2000)}.items():
+        if getattr(args, key) is None:
+            setattr(args, key, for_candidates if cand else otherwise)
     if args.what in ("codecs", "dynamics") and not args.data:
         raise ValueError(f"evaluate {args.what} needs --data DIR [DIR ...] (held-out episodes come from the val split)")
     if args.what == "codecs":
@@ -139,16 +140,21 @@ def _evaluate_policies(args: argparse.Namespace) -> None:
 
 
 def _evaluate_candidates(args: argparse.Namespace) -> None:
-    from .agents import make_policy
+    from .agents import PlannerConfig, make_policy
+    from .agents.learned_model import LearnedModel
+    from .agents.trajectory_opt import colored_noise
     from .dynamics.model import load_world_model
     from .evaluation.candidates import evaluate_candidates
 
     model = load_world_model(args.run)
     env_id = args.env or model.config.env_id
     seeds = list(range(args.seed, args.seed + args.episodes))
-    report = evaluate_candidates(model, env_id, functools.partial(make_policy, "scripted"), args.out, seeds,
-                                 horizon=args.horizon, denoising_steps=args.denoising_steps,
-                                 env_kwargs=model.config.env_kwargs)
+    beta = PlannerConfig().noise_beta  # candidates coloured as the planners draw them
+    report = evaluate_candidates(model, env_id, functools.partial(make_policy, "scripted"),
+                                 lambda: LearnedModel(model, args.denoising_steps),
+                                 lambda rng, shape: colored_noise(beta, shape, rng), args.out, seeds,
+                                 horizon=args.horizon, env_kwargs=model.config.env_kwargs,
+                                 meta={"run": args.run, "denoising_steps": args.denoising_steps, "noise_beta": beta})
     print(json.dumps({k: report[k] for k in ("states", "spearman_imagined", "spearman_head_on_real", "regret",
                                              "real_return_spread")}, indent=2))
 
@@ -336,7 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "simulator does")
     ev.add_argument("--run", required=True, help="run directory")
     ev.add_argument("--data", nargs="+", default=None, help="codecs/dynamics: dataset directories (val split used)")
-    ev.add_argument("--out", required=True, help="report .json path (a PNG is written beside it)")
+    ev.add_argument("--out", required=True, help="report .json path (codecs, dynamics, policies: a PNG beside it)")
     ev.add_argument("--horizon", type=int, default=None,
                     help="dynamics: open-loop steps (default 16); candidates: steps per plan (default 10)")
     ev.add_argument("--episodes", type=int, default=None,

@@ -24,7 +24,7 @@ from ..codecs.cache import encode_dataset
 from ..codecs.model import load_codecs
 from ..runtime import autocast, pick_device
 from ..schedule import expected_steps, learning_rate
-from .heads import make_reward_head
+from .heads import REWARD_HEADS, make_reward_head
 from .latent_windows import LatentWindows
 from .model import DynamicsConfig, LatentState, WorldModel, load_world_model
 
@@ -108,6 +108,9 @@ def _old_heads(payload: dict[str, Any], shape: tuple[int, int, int], dev: torch.
 def train_heads(data: list[str | Path], run: str | Path, cfg: HeadsTrainConfig, device: str | None = None,
                 progress: bool = True) -> dict[str, Any]:
     """Fit `cfg.reward_head` heads on the latents of `data` and write them into RUN/dynamics.pt (atomically)."""
+    if cfg.reward_head not in REWARD_HEADS:
+        raise ValueError(f"unknown reward head {cfg.reward_head!r}; choose one of {sorted(REWARD_HEADS)} "
+                         f"(--set reward_head=keypoints)")
     run = Path(run)
     ckpt = run / "dynamics.pt"
     payload = load_checkpoint(ckpt, kind="dynamics")

@@ -60,13 +60,15 @@ def head_returns(model: WorldModel, z_now: torch.Tensor, frames: np.ndarray, aud
 
 
 def evaluate_candidates(model: WorldModel, env_id: str, make_reference: Callable[[gym.Env, int], Any],
+                        make_scorer: Callable[[], Any], sample_plans: Callable[[np.random.Generator, tuple], np.ndarray],
                         out: str | Path, seeds: list[int], probe_steps: tuple[int, ...] = (0, 20, 40),
-                        samples: int = 64, horizon: int = 10, denoising_steps: int = 1, noise_beta: float = 2.0,
-                        env_kwargs: dict[str, Any] | None = None, progress: bool = True) -> dict[str, Any]:
-    """Candidate-ranking agreement between the learned and the real simulator; JSON report at `out`."""
-    from ..agents.learned_model import LearnedModel
-    from ..agents.trajectory_opt import colored_noise
+                        samples: int = 64, horizon: int = 10, env_kwargs: dict[str, Any] | None = None,
+                        meta: dict[str, Any] | None = None, progress: bool = True) -> dict[str, Any]:
+    """Candidate-ranking agreement between the learned and the real simulator; JSON report at `out`.
 
+    `make_reference(env, seed)`: the policy that reaches the probed states; `make_scorer()`: the planning model
+    that imagines returns (`observe(obs, action)`, `returns(plans) -> [N]`, e.g. the learned planning model over
+    `model`); `sample_plans(rng, (N, H, A))`: candidate plans as the planner draws them; `meta`: extra report keys."""
     rng = np.random.default_rng(0)
     rows = []
     bar = tqdm(total=len(seeds) * len(probe_steps), desc="candidate states", unit="state", disable=not progress)
@@ -76,17 +78,18 @@ def evaluate_candidates(model: WorldModel, env_id: str, make_reference: Callable
             obs, _ = env.reset(seed=seed)
             policy = make_reference(env, seed)
             policy.reset()
-            learned = LearnedModel(model, denoising_steps)
+            learned = make_scorer()
             learned.observe(obs, None)
             for _ in range(t_probe):
                 a = np.asarray(policy.act(obs), np.float32)
                 obs, *_ = env.step(a)
                 learned.observe(obs, a)
-            plans = np.clip(colored_noise(noise_beta, (samples, horizon, *env.action_space.shape), rng), -1, 1)
-            plans = plans.astype(np.float32)
+            plans = np.clip(sample_plans(rng, (samples, horizon, *env.action_space.shape)), -1, 1).astype(np.float32)
             frames, audio, real = _real_rollouts(env, plans)
             imagined = learned.returns(plans)
-            head = head_returns(model, learned.latest_frame_latent(), frames, audio, plans)
+            with torch.no_grad():
+                z_now = model.codecs.encode_frames(torch.from_numpy(np.asarray(obs["image"]))[None])[0]
+            head = head_returns(model, z_now, frames, audio, plans)
             rows.append({"seed": seed, "step": t_probe, "rho_imagined": spearman(imagined, real),
                          "rho_head_on_real": spearman(head, real),
                          "regret": float(real.max() - real[int(np.argmax(imagined))]),
@@ -95,8 +98,8 @@ def evaluate_candidates(model: WorldModel, env_id: str, make_reference: Callable
             bar.update(1)
     bar.close()
     mean = lambda k: float(np.nanmean([r[k] for r in rows]))  # noqa: E731
-    report = {"env": env_id, "samples": samples, "horizon": horizon, "denoising_steps": denoising_steps,
-              "noise_beta": noise_beta, "seeds": seeds, "probe_steps": list(probe_steps), "states": len(rows),
+    report = {**(meta or {}), "env": env_id, "samples": samples, "horizon": horizon, "seeds": seeds,
+              "probe_steps": list(probe_steps), "states": len(rows),
               "spearman_imagined": mean("rho_imagined"), "spearman_head_on_real": mean("rho_head_on_real"),
               "regret": mean("regret"), "real_return_spread": mean("real_return_spread"), "per_state": rows}
     write_json(out, report)

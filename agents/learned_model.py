@@ -16,11 +16,14 @@ class LearnedModel:
     """Scores plans with the world model: K real context steps, then H imagined latent steps per candidate.
 
     With `goal_image`, the score is instead minus the squared latent distance to that image at every step.
+    When the run has a value head, `value_weight` times its V at the last imagined step is added (terminal value),
+    so the score reaches past the H imagined steps; 0 plans on the H-step return alone.
     """
 
     def __init__(self, model: WorldModel, denoising_steps: int = 1, goal_image: np.ndarray | None = None,
-                 seed: int = 0) -> None:
+                 seed: int = 0, value_weight: float = 2.0) -> None:
         self.wm, self.denoising_steps, self.seed = model, denoising_steps, seed
+        self.value_weight = value_weight
         self._hist: deque = deque(maxlen=model.context)
         self._state: LatentState | None = None
         self._goal = None
@@ -60,4 +63,7 @@ class LearnedModel:
                 gain = reward if self._goal is None else -((zf.float() - self._goal) ** 2).mean(dim=(1, 2, 3))
                 total += alive * gain.float()
                 alive = alive * (1.0 - p_term.float())
+            v = self.wm.state_value(state) if self._goal is None and self.value_weight else None
+            if v is not None:
+                total += self.value_weight * alive * v.float()
         return total.float().cpu().numpy()

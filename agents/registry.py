@@ -82,9 +82,9 @@ def make_policy(name: str, env: gym.Env, seed: int) -> Policy:
 
 def make_planner(model: str, env: gym.Env, planner: str = "cem", config: PlannerConfig | None = None,
                  run: str | None = None, denoising_steps: int = 1, seed: int = 0,
-                 world_model: object | None = None) -> Policy:
+                 world_model: object | None = None, value_weight: float = 2.0) -> Policy:
     """An MPC policy for `env` that plans with `model`: "oracle" (the real simulator, cloned) or "learned" (RUN's
-    world model, or an already loaded `world_model`)."""
+    world model, or an already loaded `world_model`, plus `value_weight` times its terminal value if it has one)."""
     from .mpc import MPCPolicy
     from .oracle import OracleModel
 
@@ -100,5 +100,6 @@ def make_planner(model: str, env: gym.Env, planner: str = "cem", config: Planner
             if run is None:
                 raise ValueError("a learned planner needs --run RUN (a trained run directory, or 'pretrained')")
             world_model = load_world_model(run)
-        return MPCPolicy(LearnedModel(world_model, denoising_steps, seed=seed), action_dim, planner, config, seed=seed)
+        scorer = LearnedModel(world_model, denoising_steps, seed=seed, value_weight=value_weight)
+        return MPCPolicy(scorer, action_dim, planner, config, seed=seed)
     raise ValueError(f"unknown planning model {model!r}; use 'learned' or 'oracle'")

@@ -90,7 +90,7 @@ def test_candidate_ranking_report_and_real_returns_match_the_oracle(tiny_world, 
     from worldsim.agents.trajectory_opt import colored_noise
 
     report = evaluate_candidates(model, "worldsim/Push-v0", functools.partial(make_policy, "scripted"),
-                                 lambda: LearnedModel(model, 1), lambda rng, shape: colored_noise(2.0, shape, rng),
+                                 lambda: LearnedModel(model, 1, value_weight=0.0), lambda rng, shape: colored_noise(2.0, shape, rng),
                                  out, [3], probe_steps=(0, 4), samples=6, horizon=3,
                                  env_kwargs={"max_episode_steps": 20}, progress=False)
     assert report["states"] == 2 and json.loads(out.read_text())["states"] == 2
@@ -106,3 +106,35 @@ def test_candidate_ranking_report_and_real_returns_match_the_oracle(tiny_world, 
     frames, audio, real = _real_rollouts(env, plans)
     assert frames.shape[:2] == (4, 3) and audio.shape[:2] == (4, 3)
     np.testing.assert_allclose(real, oracle.returns(plans), atol=1e-3)  # solver warm starts differ slightly
+
+
+def test_learned_model_adds_the_terminal_value_of_the_last_imagined_step(tiny_world) -> None:
+    import torch
+
+    from worldsim.agents.learned_model import LearnedModel
+    from worldsim.dynamics.model import LatentState, load_world_model
+    from worldsim.runtime import autocast
+
+    _, world = tiny_world
+    model = load_world_model(world)
+    assert model.value is not None
+    env = gym.make("worldsim/Push-v0", max_episode_steps=20)
+    obs, _ = env.reset(seed=2)
+    plans = np.random.default_rng(1).uniform(-1, 1, (5, 3, 2)).astype(np.float32)
+    scores = {}
+    for w in (0.0, 2.0):
+        scorer = LearnedModel(model, 1, seed=4, value_weight=w)
+        scorer.observe(obs, None)
+        scores[w] = scorer.returns(plans)
+    # the same imagined rollout (same seed), replayed here to read V where the plans end
+    s = scorer._state
+    state = LatentState(s.frames.expand(5, -1, -1, -1, -1), s.audio.expand(5, -1, -1), s.actions.expand(5, -1, -1))
+    gen = torch.Generator().manual_seed(4)
+    alive = torch.ones(5)
+    with torch.no_grad(), autocast(model.device, cpu_bf16=True):  # as LearnedModel imagines
+        for t in range(3):
+            state, _, _, _, p_term = model.imagine(state, torch.from_numpy(plans[:, t]), 1, generator=gen)
+            alive = alive * (1 - p_term.float())
+        v = (alive * model.state_value(state).float()).numpy()
+    np.testing.assert_allclose(scores[2.0] - scores[0.0], 2.0 * v, rtol=0.05, atol=0.05)
+    assert np.abs(v).max() > 0

@@ -151,7 +151,7 @@ def _evaluate_candidates(args: argparse.Namespace) -> None:
     seeds = list(range(args.seed, args.seed + args.episodes))
     beta = PlannerConfig().noise_beta  # candidates coloured as the planners draw them
     report = evaluate_candidates(model, env_id, functools.partial(make_policy, "scripted"),
-                                 lambda: LearnedModel(model, args.denoising_steps),
+                                 lambda: LearnedModel(model, args.denoising_steps, value_weight=0.0),
                                  lambda rng, shape: colored_noise(beta, shape, rng), args.out, seeds,
                                  horizon=args.horizon, env_kwargs=model.config.env_kwargs,
                                  meta={"run": args.run, "denoising_steps": args.denoising_steps, "noise_beta": beta})
@@ -194,11 +194,12 @@ def _plan(args: argparse.Namespace) -> int:
     results = {}
     for model in models:
         factory = functools.partial(make_planner, model, planner=args.planner, config=cfg, run=run,
-                                    denoising_steps=args.denoising_steps, seed=args.seed, world_model=wm)
+                                    denoising_steps=args.denoising_steps, seed=args.seed, world_model=wm,
+                                    value_weight=args.value_weight)
         results[model], _ = run_planner(env, factory, seeds, out, name=f"{model}_{args.planner}")
     primary = results.get("learned", results.get("oracle"))
     report = {"run": args.run, "env": env_id, "planner": args.planner, "config": dataclasses.asdict(cfg),
-              "denoising_steps": args.denoising_steps, "seeds": seeds, "success_rate": primary["success_rate"],
+              "denoising_steps": args.denoising_steps, "value_weight": args.value_weight, "seeds": seeds, "success_rate": primary["success_rate"],
               "mean_return": primary["mean_return"],
               "seconds_per_action": primary["seconds_per_action"], "model": models[0]}
     if "oracle" in results:
@@ -227,7 +228,7 @@ def _posttrain(args: argparse.Namespace) -> int:
 
     def planner(wm, env):
         return make_planner("learned", env, args.planner, pcfg, denoising_steps=args.denoising_steps, seed=args.seed,
-                            world_model=wm)
+                            world_model=wm, value_weight=args.value_weight)
 
     report = posttrain(run, args.out, planner, cfg, data=args.data)
     keys = ("round", "real_success", "real_return", "model_error", "model_reward_mae")
@@ -275,6 +276,9 @@ def _planner_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--elites", type=int, default=6, help="CEM elites")
     p.add_argument("--noise-beta", type=float, default=2.0, help="exploration noise coloured 1/f^beta (0: white)")
     p.add_argument("--denoising-steps", type=int, default=1, help="learned model: sampler steps per imagined step")
+    p.add_argument("--value-weight", type=float, default=2.0,
+                   help="learned model: weight of its value head's terminal value in the score (0: H-step return; "
+                        "2 planned best of 0-8, benchmarks/plan_sweep.py)")
 
 
 def build_parser() -> argparse.ArgumentParser:

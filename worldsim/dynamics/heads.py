@@ -40,6 +40,20 @@ class SpatialSoftmax(nn.Module):
         return (p @ self.grid).flatten(1)
 
 
+def keypoint_stem(frame_channels: int, width: int, keypoints: int, latent_size: int) -> tuple[nn.Module, ...]:
+    """(conv stem, 1x1 keypoint conv, spatial softmax) of a keypoint head."""
+    conv = nn.Sequential(nn.Conv2d(frame_channels, width, 3, padding=1), nn.SiLU(),
+                         nn.Conv2d(width, width, 3, padding=1), nn.SiLU())
+    return conv, nn.Conv2d(width, keypoints, 1), SpatialSoftmax(latent_size)
+
+
+def keypoint_features(head: nn.Module, z_a: torch.Tensor, z_b: torch.Tensor) -> torch.Tensor:
+    """[keypoints, pooled appearance] of two frame latents through `head`'s shared conv stem, side by side."""
+    h = head.conv(torch.cat([z_a, z_b], 0))
+    f = torch.cat([head.softmax(head.kp(h)).to(h.dtype), h.mean(dim=(2, 3))], 1)
+    return torch.cat(f.chunk(2, 0), 1)
+
+
 class KeypointRewardHead(nn.Module):
     """Reward and termination from where things are: a shared conv stem per frame latent, keypoints by spatial
     softmax plus pooled appearance, for z_t and z_t+1, then an MLP with the audio latent and the action.
@@ -51,21 +65,47 @@ class KeypointRewardHead(nn.Module):
     def __init__(self, frame_channels: int, audio_dim: int, action_dim: int, width: int = 64, keypoints: int = 32,
                  latent_size: int = 8) -> None:
         super().__init__()
-        self.conv = nn.Sequential(nn.Conv2d(frame_channels, width, 3, padding=1), nn.SiLU(),
-                                  nn.Conv2d(width, width, 3, padding=1), nn.SiLU())
-        self.kp = nn.Conv2d(width, keypoints, 1)
-        self.softmax = SpatialSoftmax(latent_size)
+        self.conv, self.kp, self.softmax = keypoint_stem(frame_channels, width, keypoints, latent_size)
         feat = 2 * keypoints + width
         self.mlp = nn.Sequential(nn.Linear(2 * feat + audio_dim + action_dim, 256), nn.SiLU(),
                                  nn.Linear(256, 256), nn.SiLU(), nn.Linear(256, 2))
 
     def forward(self, z_t: torch.Tensor, z_next: torch.Tensor, audio_next: torch.Tensor,
                 action: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        h = self.conv(torch.cat([z_t, z_next], 0))
-        f = torch.cat([self.softmax(self.kp(h)).to(h.dtype), h.mean(dim=(2, 3))], 1)
-        f_t, f_next = f.chunk(2, 0)
-        out = self.mlp(torch.cat([f_t, f_next, audio_next, action], 1))
+        out = self.mlp(torch.cat([keypoint_features(self, z_t, z_next), audio_next, action], 1))
         return out[:, 0], out[:, 1]
+
+
+class ValueHead(nn.Module):
+    """V(z_t-1, z_t): the discounted return still to come after reaching z_t, from keypoints of the last two frame
+    latents (the second gives velocity). A planner adds it at the end of its horizon, so the score reaches past
+    the steps it imagines (terminal value, as in TD-MPC, Hansen et al. 2022, and MuZero's bootstrapped returns).
+
+    The network predicts (1 - gamma) V, a per-step average on the reward's own scale; `forward` undoes that.
+    """
+
+    def __init__(self, frame_channels: int, gamma: float, width: int = 64, keypoints: int = 32,
+                 latent_size: int = 8) -> None:
+        super().__init__()
+        if not 0.0 < gamma < 1.0:
+            raise ValueError(f"value_gamma must lie in (0, 1), got {gamma}")
+        self.gamma = gamma
+        self.conv, self.kp, self.softmax = keypoint_stem(frame_channels, width, keypoints, latent_size)
+        feat = 2 * keypoints + width
+        self.mlp = nn.Sequential(nn.Linear(2 * feat, 256), nn.SiLU(), nn.Linear(256, 256), nn.SiLU(),
+                                 nn.Linear(256, 1))
+
+    def forward(self, z_prev: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        """Frame latents [B, C, h, w] of the step before and the step now -> V [B]."""
+        return self.mlp(keypoint_features(self, z_prev, z))[:, 0] / (1.0 - self.gamma)
+
+
+def value_loss(value: ValueHead | None, z_prev: torch.Tensor, z: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """MSE of (1 - gamma) V against (1 - gamma) G, so the loss sits on the reward's scale; zero without a head."""
+    if value is None:
+        return torch.zeros((), device=target.device)
+    scale = 1.0 - value.gamma
+    return nn.functional.mse_loss(value(z_prev, z).float() * scale, target * scale)
 
 
 REWARD_HEADS = {"pool": RewardTerminationHead, "keypoints": KeypointRewardHead}

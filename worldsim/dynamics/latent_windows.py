@@ -10,15 +10,28 @@ import torch
 from ..data.windows import split_of
 
 
+def returns_to_go(rewards: np.ndarray, terminated: np.ndarray, gamma: float) -> np.ndarray:
+    """Per action t, the discounted return after it: G_t = sum_k>t gamma^(k-t-1) r_k. A truncated episode's
+    unseen tail is taken as its last reward held forever, r_T-1 / (1 - gamma); a terminated one's is zero."""
+    out = np.zeros(len(rewards), np.float32)
+    if len(rewards) == 0:
+        return out
+    g = 0.0 if terminated[-1] else float(rewards[-1]) / (1.0 - gamma)
+    for t in range(len(rewards) - 1, -1, -1):
+        out[t] = g
+        g = float(rewards[t]) + gamma * g
+    return out
+
+
 class LatentWindows:
     """Every (episode, t0) of the chosen split of one or more latent caches, sampled in random batches."""
 
     def __init__(self, caches: list[str | Path], context: int, split: str = "train", val_every: int = 10,
-                 weights: list[float] | None = None) -> None:
+                 weights: list[float] | None = None, gamma: float = 0.9) -> None:
         if weights is not None and (len(weights) != len(caches) or min(weights) < 0 or sum(weights) <= 0):
             raise ValueError(f"weights must be one non-negative number per cache with a positive sum, got {weights}")
         self.context = context
-        frames, audio, actions, rewards, terminated = [], [], [], [], []
+        frames, audio, actions, rewards, terminated, values = [], [], [], [], [], []
         starts = []  # (latent index of t0, action index of t0, first latent index of the episode), over all caches
         origin = []  # which cache each window comes from
         self.episodes = []  # (first latent index, first action index, observations)
@@ -30,9 +43,12 @@ class LatentWindows:
             actions.append(z["actions"])
             rewards.append(z["rewards"])
             terminated.append(z["terminated"])
+            values.append(np.zeros(len(z["actions"]), np.float32))
             offsets, act_off = z["offsets"], 0
             for e, index in enumerate(z["episodes"]):
                 n_obs = int(offsets[e + 1] - offsets[e])
+                ep = slice(act_off, act_off + n_obs - 1)
+                values[-1][ep] = returns_to_go(z["rewards"][ep], z["terminated"][ep], gamma)
                 first = z_base + int(offsets[e])
                 if split == "all" or split_of(int(index), val_every) == split:
                     self.episodes.append((first, a_base + act_off, n_obs))
@@ -46,7 +62,7 @@ class LatentWindows:
         # One array per field over all caches: a batch is a handful of vectorised gathers.
         self.frames, self.audio = np.concatenate(frames), np.concatenate(audio)
         self.actions, self.rewards = np.concatenate(actions), np.concatenate(rewards)
-        self.terminated = np.concatenate(terminated)
+        self.terminated, self.values = np.concatenate(terminated), np.concatenate(values)
         self.index = np.asarray(starts, np.int64)
         self.action_dim = int(self.actions.shape[1])
         self._p = None  # per-window sampling probability: uniform, or each cache's weight spread over its windows
@@ -69,7 +85,7 @@ class LatentWindows:
         zt, at = zt[:, 0], at[:, 0]
         out = {"ctx_frames": self.frames[lat], "ctx_audio": self.audio[lat], "ctx_actions": prev,
                "action": self.actions[at], "next_frame": self.frames[zt + 1], "next_audio": self.audio[zt + 1],
-               "reward": self.rewards[at], "terminated": self.terminated[at]}
+               "reward": self.rewards[at], "terminated": self.terminated[at], "value_next": self.values[at]}
         return {key: torch.from_numpy(np.ascontiguousarray(v, dtype=np.float32)) for key, v in out.items()}
 
     def sequence(self, episode: int, start: int, length: int) -> dict[str, torch.Tensor]:

@@ -12,7 +12,7 @@ from torch import nn
 from ..checkpoint import CheckpointError, load_checkpoint
 from ..codecs.model import Codecs, load_codecs
 from .edm import EDMPrecond
-from .heads import make_reward_head
+from .heads import ValueHead, make_reward_head
 from .samplers import SAMPLERS, karras_sigmas
 from .unet import DenoiserUNet, UNetConfig
 
@@ -31,6 +31,8 @@ class DynamicsConfig:
     sigma_max: float = 5.0
     ctx_noise_max: float = 0.3  # context latents get noise sigma ~ U(0, max) in training (GameNGen-style)
     reward_head: str = "keypoints"  # "keypoints" (spatial softmax) or "pool" (global pooling; runs made before)
+    value_head: bool = True  # learn V of the data's policy, for planners' terminal values
+    value_gamma: float = 0.9  # its discount (an effective horizon of 1 / (1 - gamma) steps)
     env_id: str = "worldsim/Push-v0"
     env_kwargs: dict[str, Any] = field(default_factory=dict)
 
@@ -41,6 +43,7 @@ class DynamicsConfig:
     def from_dict(cls, d: dict[str, Any]) -> "DynamicsConfig":
         d = dict(d)
         d.setdefault("reward_head", "pool")  # configs saved before the field existed used the pooling head
+        d.setdefault("value_head", False)  # ... and had no value head
         return cls(unet=UNetConfig(**d.pop("unet")), **d)
 
 
@@ -63,6 +66,7 @@ class WorldModel(nn.Module):
         self.denoiser = EDMPrecond(DenoiserUNet(config.unet), config.sigma_data)
         u = config.unet
         self.heads = make_reward_head(config.reward_head, u.frame_channels, u.audio_dim, u.action_dim)
+        self.value = ValueHead(u.frame_channels, config.value_gamma) if config.value_head else None
 
     @property
     def device(self) -> torch.device:
@@ -113,6 +117,12 @@ class WorldModel(nn.Module):
         nxt = LatentState(torch.cat([state.frames[:, 1:], zf[:, None]], 1), torch.cat([state.audio[:, 1:], za[:, None]], 1),
                           torch.cat([state.actions[:, 1:], a[:, None]], 1))
         return nxt, zf, za, reward, torch.sigmoid(term_logit)
+
+    def state_value(self, state: LatentState) -> torch.Tensor | None:
+        """V of the value head at the last step of `state` [B] (None when the run has no value head)."""
+        if self.value is None:
+            return None
+        return self.value(state.frames[:, -2 if self.context > 1 else -1], state.frames[:, -1])
 
     @torch.no_grad()
     def step(self, state: LatentState, actions: torch.Tensor, denoising_steps: int = 3, sampler: str = "euler",

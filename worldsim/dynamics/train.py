@@ -22,6 +22,7 @@ from ..data.dataset import open_dataset
 from ..runtime import autocast, pick_device
 from ..schedule import expected_steps, learning_rate
 from .edm import edm_loss
+from .heads import value_loss
 from .latent_windows import LatentWindows
 from .model import DynamicsConfig, LatentState, WorldModel
 from .unet import UNetConfig
@@ -57,13 +58,13 @@ class DynamicsTrainConfig:
 
 
 def _keep_heads(cfg: DynamicsTrainConfig, payload: dict[str, Any], run: Path) -> DynamicsTrainConfig:
-    """A resumed run keeps the reward head it was made with (`worldsim train heads` replaces it)."""
-    saved = DynamicsConfig.from_dict(payload["config"]).reward_head
-    if saved == cfg.model.reward_head:
+    """A resumed run keeps the reward and value heads it was made with (`worldsim train heads` replaces them)."""
+    saved = DynamicsConfig.from_dict(payload["config"])
+    keep = {k: getattr(saved, k) for k in ("reward_head", "value_head", "value_gamma")}
+    if all(getattr(cfg.model, k) == v for k, v in keep.items()):
         return cfg
-    print(f"{run} keeps its {saved!r} reward head; `worldsim train heads --set reward_head={cfg.model.reward_head}` "
-          f"fits a new one")
-    return replace(cfg, model=replace(cfg.model, reward_head=saved))
+    print(f"{run} keeps its heads ({keep}); `worldsim train heads --set reward_head=...` fits new ones")
+    return replace(cfg, model=replace(cfg.model, **keep))
 
 
 def _weights(model: WorldModel) -> dict[str, torch.Tensor]:
@@ -108,9 +109,10 @@ def _batch_loss(model: WorldModel, batch: dict[str, torch.Tensor], cfg: Dynamics
     reward, term = model.heads(batch["ctx_frames"][:, -1], batch["next_frame"], batch["next_audio"], batch["action"])
     lr_ = torch.nn.functional.mse_loss(reward.float(), batch["reward"])
     lt = torch.nn.functional.binary_cross_entropy_with_logits(term.float(), batch["terminated"])
-    total = diff + cfg.head_weight * (lr_ + lt)
+    lv = value_loss(model.value, batch["ctx_frames"][:, -1], batch["next_frame"], batch["value_next"])
+    total = diff + cfg.head_weight * (lr_ + lt + lv)
     return total, {"loss": float(total), "edm_frame": float(lf), "edm_audio": float(la), "reward_mse": float(lr_),
-                   "termination_bce": float(lt)}
+                   "termination_bce": float(lt), "value_mse": float(lv)}
 
 
 @torch.no_grad()
@@ -157,9 +159,10 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     codecs = load_codecs(run, dev)
     (c, h, _), d = codecs.latent_shape()
     caches = [encode_dataset(run, x, progress=progress) for x in data]
-    windows = LatentWindows(caches, cfg.model.unet.context, split="train", weights=data_weights)
+    windows = LatentWindows(caches, cfg.model.unet.context, split="train", weights=data_weights,
+                            gamma=cfg.model.value_gamma)
     try:
-        val = LatentWindows(caches, cfg.model.unet.context, split="val")
+        val = LatentWindows(caches, cfg.model.unet.context, split="val", gamma=cfg.model.value_gamma)
     except ValueError:
         val = windows  # too few episodes for a validation split: show training episodes
     unet = UNetConfig(**{**asdict(cfg.model.unet), "frame_channels": c, "audio_dim": d, "latent_size": h,

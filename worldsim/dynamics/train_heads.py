@@ -24,7 +24,7 @@ from ..codecs.cache import encode_dataset
 from ..codecs.model import load_codecs
 from ..runtime import autocast, pick_device
 from ..schedule import expected_steps, learning_rate
-from .heads import REWARD_HEADS, make_reward_head
+from .heads import REWARD_HEADS, ValueHead, make_reward_head, value_loss
 from .latent_windows import LatentWindows
 from .model import DynamicsConfig, LatentState, WorldModel, load_world_model
 
@@ -34,6 +34,8 @@ class HeadsTrainConfig:
     """What decides a heads-only training run."""
 
     reward_head: str = "keypoints"  # head kind to fit ("keypoints" or "pool")
+    value_head: bool = True  # also fit V of the data's policy (planners' terminal value)
+    value_gamma: float = 0.9
     batch: int = 64
     lr: float = 1e-3  # AdamW peak learning rate, cosine to 5% over steps or time budget
     warmup: int = 100
@@ -47,12 +49,24 @@ class HeadsTrainConfig:
     imagine_denoising_steps: int = 1  # sampler steps, as the planners use
 
 
-def _loss(heads: nn.Module, b: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-    """(reward MSE + termination BCE, reward absolute errors [B]) on transitions (z_t, z_next, audio_next, action)."""
+def _loss(heads: nn.Module, b: dict[str, torch.Tensor],
+          value: ValueHead | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """(reward MSE + termination BCE + value MSE, reward absolute errors [B]) on transitions
+    (z_t, z_next, audio_next, action)."""
     reward, term = heads(b["z_t"], b["z_next"], b["audio_next"], b["action"])
     bce = nn.functional.binary_cross_entropy_with_logits(term, b["terminated"])
-    loss = nn.functional.mse_loss(reward, b["reward"]) + bce
+    loss = nn.functional.mse_loss(reward, b["reward"]) + bce + value_loss(value, b["z_t"], b["z_next"], b["value_next"])
     return loss, (reward - b["reward"]).abs().detach()
+
+
+@torch.no_grad()
+def value_mae(value: ValueHead, windows: LatentWindows, dev: torch.device, batch: int = 1024) -> float:
+    """Mean absolute error of V against the discounted returns-to-go of every window."""
+    errs = []
+    for i in range(0, len(windows), batch):
+        b = _transitions(windows.get(np.arange(i, min(i + batch, len(windows)))), dev)
+        errs.append((value(b["z_t"], b["z_next"]) - b["value_next"]).abs())
+    return float(torch.cat(errs).mean())
 
 
 @torch.no_grad()
@@ -66,7 +80,8 @@ def reward_mae(heads: nn.Module, windows: LatentWindows, dev: torch.device, batc
 def _transitions(w: dict[str, torch.Tensor], dev: torch.device) -> dict[str, torch.Tensor]:
     """Real windows as head inputs and targets."""
     return {"z_t": w["ctx_frames"][:, -1].to(dev), "z_next": w["next_frame"].to(dev), "audio_next": w["next_audio"].to(dev),
-            "action": w["action"].to(dev), "reward": w["reward"].to(dev), "terminated": w["terminated"].to(dev)}
+            "action": w["action"].to(dev), "reward": w["reward"].to(dev), "terminated": w["terminated"].to(dev),
+            "value_next": w["value_next"].to(dev)}
 
 
 @torch.no_grad()
@@ -80,7 +95,8 @@ def imagined_transitions(model: WorldModel, windows: LatentWindows, starts: int,
         raise ValueError(f"no episode is long enough for {horizon}-step imagined rollouts; lower imagine_horizon")
     rows = np.random.default_rng(seed).choice(ok, min(starts, len(ok)), replace=False)
     gen = torch.Generator(device=model.device).manual_seed(seed)
-    out: dict[str, list[torch.Tensor]] = {k: [] for k in ("z_t", "z_next", "audio_next", "action", "reward", "terminated")}
+    keys = ("z_t", "z_next", "audio_next", "action", "reward", "terminated", "value_next")
+    out: dict[str, list[torch.Tensor]] = {k: [] for k in keys}
     dev = model.device
     for i in tqdm(range(0, len(rows), batch), desc="imagine for heads", unit="batch", disable=not progress):
         r = rows[i:i + batch]
@@ -92,7 +108,7 @@ def imagined_transitions(model: WorldModel, windows: LatentWindows, starts: int,
             with autocast(dev, cpu_bf16=True):  # as the learned planning model imagines
                 state, zf, za, _, _ = model.imagine(state, b["action"], denoising_steps, generator=gen)
             for k, v in (("z_t", z_t), ("z_next", zf), ("audio_next", za), ("action", b["action"]),
-                         ("reward", b["reward"]), ("terminated", b["terminated"])):
+                         ("reward", b["reward"]), ("terminated", b["terminated"]), ("value_next", b["value_next"])):
                 out[k].append(v.float().cpu())
     return {k: torch.cat(v) for k, v in out.items()}
 
@@ -114,15 +130,16 @@ def train_heads(data: list[str | Path], run: str | Path, cfg: HeadsTrainConfig, 
     run = Path(run)
     ckpt = run / "dynamics.pt"
     payload = load_checkpoint(ckpt, kind="dynamics")
-    model_cfg = replace(DynamicsConfig.from_dict(payload["config"]), reward_head=cfg.reward_head)
+    model_cfg = replace(DynamicsConfig.from_dict(payload["config"]), reward_head=cfg.reward_head,
+                        value_head=cfg.value_head, value_gamma=cfg.value_gamma)
     u = model_cfg.unet
     shape = (u.frame_channels, u.audio_dim, u.action_dim)
     dev = pick_device(device)
     load_codecs(run, dev)  # fails clearly on a run without codecs before any encoding starts
     caches = [encode_dataset(run, x, progress=progress) for x in data]
-    windows = LatentWindows(caches, u.context, split="train")
+    windows = LatentWindows(caches, u.context, split="train", gamma=cfg.value_gamma)
     try:
-        val = LatentWindows(caches, u.context, split="val")
+        val = LatentWindows(caches, u.context, split="val", gamma=cfg.value_gamma)
     except ValueError:
         val = windows  # too few episodes for a validation split
     before = reward_mae(_old_heads(payload, shape, dev), val, dev)
@@ -133,7 +150,9 @@ def train_heads(data: list[str | Path], run: str | Path, cfg: HeadsTrainConfig, 
     n_imag = int(round(cfg.batch * cfg.imagined_share)) if imagined is not None else 0
     torch.manual_seed(cfg.seed)
     heads = make_reward_head(cfg.reward_head, *shape).to(dev)
-    opt = torch.optim.AdamW(heads.parameters(), lr=cfg.lr, weight_decay=1e-4)
+    value = ValueHead(u.frame_channels, cfg.value_gamma).to(dev) if cfg.value_head else None
+    params = list(heads.parameters()) + (list(value.parameters()) if value is not None else [])
+    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=1e-4)
     tb = SummaryWriter(str(run / "tb"))
     budget = cfg.minutes * 60.0 if cfg.minutes else float("inf")
     bar = tqdm(total=cfg.steps, desc="train heads", unit="step", disable=not progress)
@@ -147,10 +166,10 @@ def train_heads(data: list[str | Path], run: str | Path, cfg: HeadsTrainConfig, 
         if n_imag:
             pick = torch.from_numpy(rng.integers(0, len(imagined["reward"]), n_imag))
             b = {k: torch.cat([v, imagined[k][pick].to(dev)]) for k, v in b.items()}
-        loss, _ = _loss(heads, b)
+        loss, _ = _loss(heads, b, value)
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(heads.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         step += 1
         bar.update(1)
@@ -164,13 +183,19 @@ def train_heads(data: list[str | Path], run: str | Path, cfg: HeadsTrainConfig, 
     heads.eval()
     after = reward_mae(heads, val, dev)
     tb.add_scalar("heads/val_reward_mae", after, step)
-    tb.close()
+    result = {"steps": step, "seconds": time.time() - t0, "val_reward_mae_before": before, "val_reward_mae": after}
     new = {f"heads.{k}": v.detach().cpu() for k, v in heads.state_dict().items()}
+    if value is not None:
+        result["val_value_mae"] = value_mae(value.eval(), val, dev)
+        tb.add_scalar("heads/val_value_mae", result["val_value_mae"], step)
+        new.update({f"value.{k}": v.detach().cpu() for k, v in value.state_dict().items()})
+    tb.close()
     out = {k: v for k, v in payload.items() if k != "optimizer"}  # the old optimiser state no longer fits
     for key in ("model", "ema"):
         if key in payload:
-            out[key] = {**{k: v for k, v in payload[key].items() if not k.startswith("heads.")}, **new}
+            kept = {k: v for k, v in payload[key].items() if not k.startswith(("heads.", "value."))}
+            out[key] = {**kept, **new}
     out["config"] = model_cfg.to_dict()
     out["heads_train_config"] = asdict(cfg)
     save_checkpoint(ckpt, out)
-    return {"steps": step, "seconds": time.time() - t0, "val_reward_mae_before": before, "val_reward_mae": after}
+    return result

@@ -90,7 +90,8 @@ def test_candidate_ranking_report_and_real_returns_match_the_oracle(tiny_world, 
     from worldsim.agents.trajectory_opt import colored_noise
 
     report = evaluate_candidates(model, "worldsim/Push-v0", functools.partial(make_policy, "scripted"),
-                                 lambda: LearnedModel(model, 1, value_weight=0.0), lambda rng, shape: colored_noise(2.0, shape, rng),
+                                 lambda: LearnedModel(model, 1, value_weight=0.0),
+                                 lambda rng, shape: colored_noise(2.0, shape, rng),
                                  out, [3], probe_steps=(0, 4), samples=6, horizon=3,
                                  env_kwargs={"max_episode_steps": 20}, progress=False)
     assert report["states"] == 2 and json.loads(out.read_text())["states"] == 2

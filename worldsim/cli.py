@@ -199,7 +199,8 @@ def _plan(args: argparse.Namespace) -> int:
         results[model], _ = run_planner(env, factory, seeds, out, name=f"{model}_{args.planner}")
     primary = results.get("learned", results.get("oracle"))
     report = {"run": args.run, "env": env_id, "planner": args.planner, "config": dataclasses.asdict(cfg),
-              "denoising_steps": args.denoising_steps, "value_weight": args.value_weight, "seeds": seeds, "success_rate": primary["success_rate"],
+              "denoising_steps": args.denoising_steps, "value_weight": args.value_weight, "seeds": seeds,
+              "success_rate": primary["success_rate"],
               "mean_return": primary["mean_return"],
               "seconds_per_action": primary["seconds_per_action"], "model": models[0]}
     if "oracle" in results:

@@ -159,6 +159,10 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     codecs = load_codecs(run, dev)
     (c, h, _), d = codecs.latent_shape()
     caches = [encode_dataset(run, x, progress=progress) for x in data]
+    ckpt_path, start, trained_s = run / "dynamics.pt", 0, 0.0
+    payload = load_checkpoint(ckpt_path, kind="dynamics") if ckpt_path.exists() else None
+    if payload is not None:
+        cfg = _keep_heads(cfg, payload, run)  # before the windows: their value targets use the run's discount
     windows = LatentWindows(caches, cfg.model.unet.context, split="train", weights=data_weights,
                             gamma=cfg.model.value_gamma)
     try:
@@ -169,12 +173,8 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
                          "action_dim": windows.action_dim})
     cfg = DynamicsTrainConfig(**{**asdict(cfg), "model": DynamicsConfig(**{
         **asdict(cfg.model), "unet": unet, "env_id": env_id, "env_kwargs": json.loads(env_kwargs)})})
-    ckpt_path, start, trained_s = run / "dynamics.pt", 0, 0.0
-    payload = load_checkpoint(ckpt_path, kind="dynamics") if ckpt_path.exists() else None
-    if payload is not None:
-        if payload["config"]["unet"] != asdict(cfg.model.unet):
-            raise ValueError(f"{run} holds a world model of another architecture; choose another --out")
-        cfg = _keep_heads(cfg, payload, run)
+    if payload is not None and payload["config"]["unet"] != asdict(cfg.model.unet):
+        raise ValueError(f"{run} holds a world model of another architecture; choose another --out")
     torch.manual_seed(cfg.seed)
     model = WorldModel(codecs, cfg.model).to(dev)
     ema = copy.deepcopy(model).requires_grad_(False)

@@ -11,6 +11,7 @@ from .policy import Policy
 from .trajectory_opt import PlannerConfig
 from .random_walk import RandomWalkPolicy
 from .scripted import ScriptedDrop, ScriptedPush
+from .switching import SwitchingPolicy
 
 _SCRIPTED = {"worldsim/Push-v0": ScriptedPush, "worldsim/Drop-v0": ScriptedDrop}
 
@@ -25,9 +26,16 @@ def _scripted(env: gym.Env, seed: int, noise: float | None = None) -> Policy:
     return _SCRIPTED[env_id](env, noise=noise, seed=seed)
 
 
+def _random_then_scripted(env: gym.Env, seed: int) -> Policy:
+    """A random walk for 0-60 steps (drawn per episode), then the scripted expert."""
+    switch_at = int(np.random.default_rng([seed, 2]).integers(0, 61))
+    return SwitchingPolicy(RandomWalkPolicy(env.action_space, seed=seed), _scripted(env, seed), switch_at)
+
+
 POLICIES: dict[str, Callable[..., Policy]] = {
     "random": lambda env, seed: RandomWalkPolicy(env.action_space, seed=seed),
     "scripted": _scripted,
+    "random-scripted": _random_then_scripted,
 }
 
 

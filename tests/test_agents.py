@@ -43,3 +43,24 @@ def test_random_walk_is_persistent_and_in_range():
 def test_scripted_policy_refuses_the_wrong_env():
     with pytest.raises(TypeError, match="Push-v0"):
         ScriptedPush(gym.make("worldsim/Drop-v0"))
+
+
+def test_random_then_scripted_hands_over_to_the_expert_at_its_switch_step():
+    from worldsim.agents.registry import make_policy
+    from worldsim.agents.switching import SwitchingPolicy
+
+    env = gym.make("worldsim/Push-v0", max_episode_steps=40)
+    policy = make_policy("random-scripted", env, seed=3)
+    assert isinstance(policy, SwitchingPolicy) and 0 <= policy.switch_at <= 60
+    policy.switch_at = 5
+    obs, _ = env.reset(seed=3)
+    policy.reset()
+    walk = RandomWalkPolicy(env.action_space, seed=3)
+    walk.reset()  # the switching policy's walk was reset twice too: built, then reset
+    expert = ScriptedPush(env, noise=policy.second.noise, seed=3)  # its noise stream starts at the switch
+    for t in range(10):
+        a = policy.act(obs)
+        np.testing.assert_allclose(a, walk.act(obs) if t < 5 else expert.act(obs), atol=1e-6)
+        obs, *_ = env.step(a)
+    with pytest.raises(ValueError, match="switch_at"):
+        SwitchingPolicy(walk, expert, -1)

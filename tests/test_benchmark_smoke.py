@@ -38,3 +38,13 @@ def test_codec_step_profile_runs(tiny_run):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "ms/step" in proc.stdout and "audio_fwd_bwd" in proc.stdout
+
+
+def test_value_truth_benchmark_scores_a_value_head_against_expert_returns(tiny_world, tmp_path):
+    _, run = tiny_world
+    out = tmp_path / "value_truth.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "value_truth.py"), str(run), "--starts", "1",
+                           "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    start = json.loads(out.read_text())["starts"][str(run)][0]
+    assert start["points"] > 20 and -1.0 <= start["rho"] <= 1.0 and start["regret"] >= 0.0 and start["mae"] > 0.0

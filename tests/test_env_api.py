@@ -103,3 +103,21 @@ def test_foreground_mask_covers_the_movables_only():
     mask = info["foreground_mask"]
     px = _body_pixels(env, ["pusher", "target", "can", "block"])
     assert mask.sum() == sum(px.values()), (mask.sum(), px)
+
+
+def test_snapshot_and_restore_replay_a_step_exactly_sound_included():
+    env = gym.make("worldsim/Push-v0", max_episode_steps=10).unwrapped
+    env.reset(seed=4)
+    snap = env.snapshot()
+    action = np.array([0.2, 0.1], np.float32)
+    want = env.step(action)
+    events = 0
+    for _ in range(12):  # drive into things: impacts keep ringing, and the step count passes truncation
+        events += len(env.step(np.array([-1.0, 0.0], np.float32))[4]["contacts"])
+    assert events > 0
+    for _ in range(2):  # a snapshot can be restored more than once
+        env.restore(snap)
+        got = env.step(action)
+        np.testing.assert_array_equal(got[0]["image"], want[0]["image"])
+        np.testing.assert_allclose(got[0]["audio"], want[0]["audio"], atol=1e-6)  # no ringing from the impacts
+        assert got[1] == want[1] and got[3] == want[3] == False  # noqa: E712  (reward, not truncated)

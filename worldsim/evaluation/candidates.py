@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 import gymnasium as gym
-import mujoco
 import numpy as np
 import torch
 from tqdm import tqdm
@@ -22,17 +21,15 @@ from ..dynamics.model import WorldModel
 from .policies import spearman
 from .report import write_json
 
-_STATE = mujoco.mjtState.mjSTATE_FULLPHYSICS
-
 
 def _real_rollouts(env: gym.Env, plans: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Run every plan [N, H, A] from the env's current state (restored before each): frames, audio, returns."""
+    """Run every plan [N, H, A] from the env's current state (restored before each, sound and step count
+    included): frames, audio, returns."""
     u = env.unwrapped
-    start = np.zeros(mujoco.mj_stateSize(u.model, _STATE))
-    mujoco.mj_getState(u.model, u.data, start, _STATE)
+    start = u.snapshot()
     frames, audio, returns = [], [], []
     for plan in plans:
-        mujoco.mj_setState(u.model, u.data, start, _STATE)
+        u.restore(start)
         total = 0.0
         for a in plan:
             obs, reward, *_ = u.step(a)
@@ -40,7 +37,7 @@ def _real_rollouts(env: gym.Env, plans: np.ndarray) -> tuple[np.ndarray, np.ndar
             audio.append(obs["audio"])
             total += float(reward)
         returns.append(total)
-    mujoco.mj_setState(u.model, u.data, start, _STATE)
+    u.restore(start)
     n, h = plans.shape[:2]
     return np.stack(frames).reshape(n, h, *frames[0].shape), np.stack(audio).reshape(n, h, -1), np.asarray(returns)
 

@@ -55,8 +55,8 @@ def main() -> None:
     with mp.get_context("spawn").Pool(min(a.jobs, len(settings))) as pool:
         results = pool.map(one, settings)
     for r in results:
-        print(f"{r['run']} value_weight {r['value_weight']:g} horizon {r['horizon']} samples {r['samples']}: success {r['success_rate']:.2f} "
-              f"return {r['mean_return']:+.2f} ({r['seconds_per_action']:.3f} s/action)")
+        print(f"{r['run']} value_weight {r['value_weight']:g} horizon {r['horizon']} samples {r['samples']}: "
+              f"success {r['success_rate']:.2f} return {r['mean_return']:+.2f} ({r['seconds_per_action']:.3f} s/action)")
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(json.dumps({"seconds": round(time.time() - t0, 1), "results": results},
                                       indent=2))

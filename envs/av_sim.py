@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from typing import Any
 
 import numpy as np
@@ -72,6 +74,20 @@ class AudioVisualSim:
         self.synth.set_bodies(bodies)
         self._shapes = [self.synth.spectrum_shape(g, SAMPLES_PER_STEP) for g in range(self.model.ngeom)]
         self.tracker.reset()
+
+    def audio_state(self) -> dict[str, Any]:
+        """What the next step's sound depends on besides physics: ringing modes, contact memory, noise stream."""
+        return self._copy({"synth": self.synth, "tracker": self.tracker, "noise": self._rng.bit_generator.state})
+
+    def set_audio_state(self, state: dict[str, Any]) -> None:
+        """Return to an `audio_state()` (copied, so the same state can be set again)."""
+        state = self._copy(state)
+        self.synth, self.tracker = state["synth"], state["tracker"]
+        self._rng.bit_generator.state = state["noise"]
+
+    def _copy(self, state: dict[str, Any]) -> dict[str, Any]:
+        """A deep copy that still points at this sim's own MjModel and MjData (the tracker keeps the model)."""
+        return copy.deepcopy(state, memo={id(self.model): self.model, id(self.data): self.data})
 
     def set_material(self, geom: int, material: str, rng: np.random.Generator) -> None:
         """Give one geom another material's sound (call after reset, before stepping)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import gymnasium as gym
@@ -110,21 +109,18 @@ class SceneEnv(gym.Env):
 
     def snapshot(self) -> dict[str, Any]:
         """Everything the next step depends on: MuJoCo's full physics state, the step count, and the sound
-        engine's ringing modes, contact memory and noise stream (so `restore` replays steps exactly, audio too)."""
+        engine's state (so `restore` replays steps exactly, audio too)."""
         kind = mujoco.mjtState.mjSTATE_FULLPHYSICS
         physics = np.zeros(mujoco.mj_stateSize(self.model, kind))
         mujoco.mj_getState(self.model, self.data, physics, kind)
-        return {"physics": physics, "t": self._t, "synth": copy.deepcopy(self.sim.synth),
-                "tracker": copy.deepcopy(self.sim.tracker), "noise": copy.deepcopy(self.sim._rng.bit_generator.state)}
+        return {"physics": physics, "t": self._t, "audio": self.sim.audio_state()}
 
     def restore(self, snap: dict[str, Any]) -> None:
         """Return to a `snapshot()` of this env (the snapshot stays reusable)."""
         mujoco.mj_setState(self.model, self.data, snap["physics"], mujoco.mjtState.mjSTATE_FULLPHYSICS)
         mujoco.mj_forward(self.model, self.data)
         self._t = snap["t"]
-        self.sim.synth = copy.deepcopy(snap["synth"])
-        self.sim.tracker = copy.deepcopy(snap["tracker"])
-        self.sim._rng.bit_generator.state = copy.deepcopy(snap["noise"])
+        self.sim.set_audio_state(snap["audio"])
 
     def render(self) -> np.ndarray | None:
         """Return a larger RGB frame from the same camera when render_mode is 'rgb_array'."""

@@ -121,3 +121,4 @@ def test_snapshot_and_restore_replay_a_step_exactly_sound_included():
         np.testing.assert_array_equal(got[0]["image"], want[0]["image"])
         np.testing.assert_allclose(got[0]["audio"], want[0]["audio"], atol=1e-6)  # no ringing from the impacts
         assert got[1] == want[1] and got[3] == want[3] == False  # noqa: E712  (reward, not truncated)
+    assert env.sim.tracker.model is env.model  # restored sound state still refers to the env's own model

@@ -209,6 +209,10 @@ def test_configs_saved_before_reward_head_existed_load_the_pooling_head():
         make_reward_head("mlp", 4, 8, 2)
     assert isinstance(make_reward_head("pool", 4, 8, 2), RewardTerminationHead)
     assert isinstance(make_reward_head("keypoints", 4, 8, 2), KeypointRewardHead)
+    from worldsim.dynamics.train_heads import HeadsTrainConfig, train_heads
+
+    with pytest.raises(ValueError, match="value_gamma must lie in"):  # refused before any latent is encoded
+        train_heads(["no-such-data"], "no-such-run", HeadsTrainConfig(value_gamma=1.0), progress=False)
 
 
 def test_imagined_transitions_follow_the_logged_episode(tiny_world):

@@ -127,6 +127,8 @@ def train_heads(data: list[str | Path], run: str | Path, cfg: HeadsTrainConfig, 
     if cfg.reward_head not in REWARD_HEADS:
         raise ValueError(f"unknown reward head {cfg.reward_head!r}; choose one of {sorted(REWARD_HEADS)} "
                          f"(--set reward_head=keypoints)")
+    if cfg.value_head and not 0.0 < cfg.value_gamma < 1.0:
+        raise ValueError(f"value_gamma must lie in (0, 1), got {cfg.value_gamma} (--set value_gamma=0.9)")
     run = Path(run)
     ckpt = run / "dynamics.pt"
     payload = load_checkpoint(ckpt, kind="dynamics")

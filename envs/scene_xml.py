@@ -12,7 +12,7 @@ def preamble(buffer: int) -> str:
     return f"""
   <option timestep="0.0025" cone="elliptic" integrator="implicitfast"/>
   <visual>
-    <quality shadowsize="0" offsamples="0"/>
+    <quality shadowsize="0" offsamples="4"/>
     <global offwidth="{buffer}" offheight="{buffer}"/>
     <headlight ambient="0.45 0.45 0.45" diffuse="0.6 0.6 0.6" specular="0 0 0"/>
   </visual>

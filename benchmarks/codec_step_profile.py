@@ -14,7 +14,7 @@ import time
 import numpy as np
 import torch
 
-from worldsim.codecs.train import CodecTrainConfig, _batches
+from worldsim.codecs.train import CodecTrainConfig, _batches, loud_by_dataset
 from worldsim.codecs.frame_ae import FrameAEConfig
 from worldsim.codecs.losses import audio_loss, frame_loss
 from worldsim.codecs.model import Codecs
@@ -30,7 +30,7 @@ def main() -> None:
     fb, ab = (int(sys.argv[3]), int(sys.argv[4])) if len(sys.argv) > 4 else (64, 128)
     cfg = CodecTrainConfig(frame=FrameAEConfig(width32=32), frame_batch=fb, audio_batch=ab)
     bank = load_bank([data], split="train")
-    loud = np.flatnonzero(np.sqrt((bank.audio ** 2).mean(1)) > 1e-4)
+    loud = loud_by_dataset(bank)
     model = Codecs(cfg.frame, cfg.audio).to(dev)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
     sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)

@@ -22,7 +22,7 @@ codec_min=$(python3 -c "print(round(0.4 * $left / 60, 2))")
 dyn_min=$(python3 -c "print(round(0.6 * $left / 60 - 0.2, 2))")
 echo "budget left ${left}s: codecs ${codec_min} min, dynamics ${dyn_min} min"
 $ws train codecs --data "$out/data/push" "$out/data/push_random" --out "$out/run" --minutes "$codec_min" \
-    --steps 1000000 --set frame_batch=64 audio_batch=128 frame.width32=32 checkpoint_every_s=120
+    --steps 1000000 --set frame_batch=64 audio_batch=128 checkpoint_every_s=120
 $ws train dynamics --data "$out/data/push" "$out/data/push_random" --out "$out/run" --minutes "$dyn_min" \
     --steps 1000000 --set batch=256 lr=7e-4 warmup=500 checkpoint_every_s=180
 $ws pack --run "$out/run" --out "$out/pretrained_push"

@@ -29,7 +29,7 @@ def tiny_run(tmp_path_factory):
                            env_kwargs={"max_episode_steps": 20})
     collect(data, config, functools.partial(make_policy, "scripted"), workers=2, progress=False)
     run = base / "run"
-    codecs = CodecTrainConfig(frame=FrameAEConfig(latent_channels=4, width16=16, width8=32, blocks=1),
+    codecs = CodecTrainConfig(frame=FrameAEConfig(latent_channels=4, width16=16, width8=32, blocks=1, width32=8),
                               audio=AudioAEConfig(latent_dim=8, width=16), frame_batch=8, audio_batch=8,
                               steps=20, warmup=5, checkpoint_every_s=1e9)
     train_codecs([data], run, codecs, progress=False)

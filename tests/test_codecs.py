@@ -19,9 +19,9 @@ from worldsim.codecs.model import load_codecs
 from worldsim.codecs.train import CodecTrainConfig, train_codecs
 from worldsim.data import CollectConfig, collect
 
-TINY = dict(frame=FrameAEConfig(latent_channels=4, width16=16, width8=32, blocks=1),
+TINY = dict(frame=FrameAEConfig(latent_channels=4, width16=16, width8=32, blocks=1, width32=8),
             audio=AudioAEConfig(latent_dim=8, width=16), frame_batch=8, audio_batch=8, warmup=5,
-            log_every=5, checkpoint_every_s=1e9)
+            log_every=5, checkpoint_every_s=1e9, audio_every=1)
 
 
 @pytest.fixture(scope="module")
@@ -110,3 +110,36 @@ def test_missing_and_foreign_checkpoints_are_clear_errors(tmp_path):
     (tmp_path / "codecs.pt").write_bytes(b"not a checkpoint")
     with pytest.raises(CheckpointError, match="not a readable"):
         load_codecs(tmp_path)
+
+
+def test_audio_every_skips_the_audio_codec_on_the_other_steps(tiny_data, tmp_path):
+    run = tmp_path / "run"
+    train_codecs([tiny_data], run, CodecTrainConfig(steps=1, **TINY), progress=False)  # step 0 trains both
+    before = load_checkpoint(run / "codecs.pt", kind="codecs")["model"]
+    train_codecs([tiny_data], run, CodecTrainConfig(steps=2, **{**TINY, "audio_every": 2}), progress=False)  # step 1: frames
+    after = load_checkpoint(run / "codecs.pt", kind="codecs")["model"]
+    audio = [k for k in before if k.startswith(("audio_enc.", "audio_dec."))]
+    frame = [k for k in before if k.startswith(("frame_enc.", "frame_dec."))]
+    assert audio and all(torch.equal(before[k], after[k]) for k in audio)
+    assert any(not torch.equal(before[k], after[k]) for k in frame)
+    with pytest.raises(ValueError, match="audio_every"):
+        train_codecs([tiny_data], tmp_path / "bad", CodecTrainConfig(steps=1, **{**TINY, "audio_every": 0}), progress=False)
+
+
+def test_sounding_steps_are_drawn_evenly_across_datasets(tiny_data):
+    from worldsim.codecs.train import _batches, loud_by_dataset
+    from worldsim.data.bank import Bank, load_bank
+
+    one = load_bank([tiny_data], split="all")
+    n = len(one.audio)
+    quiet = np.zeros_like(one.audio)
+    quiet[n - 3:] = 0.1  # a second dataset that sounds in only its last 3 steps
+    eps = [{**e, "root": "other", "offset": e["offset"] + n} for e in one.episodes]
+    bank = Bank(np.concatenate([one.frames] * 2), np.concatenate([one.masks] * 2), np.concatenate([one.salient] * 2),
+                np.concatenate([one.audio, quiet]), one.episodes + eps)
+    groups = loud_by_dataset(bank)
+    assert len(groups) == 2 and list(groups[1]) == [2 * n - 3, 2 * n - 2, 2 * n - 1]
+    assert all(np.sqrt((bank.audio[g] ** 2).mean(1)).min() > 1e-4 for g in groups)
+    cfg = CodecTrainConfig(audio_batch=64)
+    sounding = np.concatenate([_batches(bank, groups, cfg, s)[1][32:] for s in range(20)])
+    assert 0.35 < np.mean(sounding >= 2 * n - 3) < 0.65  # half from the rare dataset, not 3 in 2n

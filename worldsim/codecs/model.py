@@ -38,7 +38,7 @@ class Codecs(nn.Module):
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "Codecs":
-        return cls(FrameAEConfig(**config["frame"]), AudioAEConfig(**config["audio"]))
+        return cls(FrameAEConfig.from_dict(config["frame"]), AudioAEConfig(**config["audio"]))
 
     def latent_shape(self) -> tuple[tuple[int, int, int], int]:
         """((C, h, w) of a frame latent, D of an audio latent)."""

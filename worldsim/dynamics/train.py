@@ -111,8 +111,9 @@ def _batch_loss(model: WorldModel, batch: dict[str, torch.Tensor], cfg: Dynamics
     lt = torch.nn.functional.binary_cross_entropy_with_logits(term.float(), batch["terminated"])
     lv = value_loss(model.value, batch["ctx_frames"][:, -1], batch["next_frame"], batch["value_next"])
     total = diff + cfg.head_weight * (lr_ + lt + lv)
-    return total, {"loss": float(total), "edm_frame": float(lf), "edm_audio": float(la), "reward_mse": float(lr_),
-                   "termination_bce": float(lt), "value_mse": float(lv)}
+    names = ("loss", "edm_frame", "edm_audio", "reward_mse", "termination_bce", "value_mse")
+    values = torch.stack([total, lf, la, lr_, lt, lv]).detach().float().tolist()  # one device sync, not six
+    return total, dict(zip(names, values))
 
 
 @torch.no_grad()

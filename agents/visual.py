@@ -21,7 +21,7 @@ def find_objects(image: np.ndarray) -> dict[str, np.ndarray | None]:
     im = image.astype(np.int16)
     r, g, b = im[..., 0], im[..., 1], im[..., 2]
     return {
-        "pusher": _centroid((r > 200) & (g > 200) & (b > 200)),
+        "pusher": _centroid((r > 140) & (g > 140) & (b > 140)),
         "target": _centroid((r > 160) & (g < 90) & (b < 90)),
         "goal": _centroid((g > 140) & (r < 110) & (b < 130)),
     }

@@ -11,7 +11,6 @@ import os
 import sys
 import time
 
-import numpy as np
 import torch
 
 from worldsim.codecs.train import CodecTrainConfig, _batches, loud_by_dataset

@@ -42,7 +42,7 @@ def envelope_loss(pred: torch.Tensor, target: torch.Tensor, frame: int = 32) -> 
 
 
 def audio_loss(wave: torch.Tensor, gate_logit: torch.Tensor, target: torch.Tensor,
-               silence_rms: float = 1e-4) -> tuple[torch.Tensor, dict[str, float]]:
+               silence_rms: float = 1e-4) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """MR-STFT + envelope + companded waveform L1 + gate BCE (the gate learns which steps are silent)."""
     from .audio_ae import mu_compress
 
@@ -54,4 +54,4 @@ def audio_loss(wave: torch.Tensor, gate_logit: torch.Tensor, target: torch.Tenso
         "gate": F.binary_cross_entropy_with_logits(gate_logit, loud),
     }
     total = parts["stft"] + parts["envelope"] + 0.5 * parts["wave"] + 0.1 * parts["gate"]
-    return total, {k: float(v.detach()) for k, v in parts.items()}
+    return total, {k: v.detach() for k, v in parts.items()}  # tensors: read them when logging, not every step

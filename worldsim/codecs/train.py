@@ -123,13 +123,13 @@ def train_codecs(data: list[str | Path], run: str | Path, cfg: CodecTrainConfig,
     run.mkdir(parents=True, exist_ok=True)
     (run / "codecs_config.json").write_text(json.dumps({"data": [str(d) for d in data], **cfg.to_dict()}, indent=2))
     bank = load_bank(data, split="train")
-    loud = np.flatnonzero(np.sqrt((bank.audio ** 2).mean(1)) > 1e-4)
     loud_groups = loud_by_dataset(bank)
+    loud = np.sort(np.concatenate(loud_groups)) if loud_groups else np.zeros(0, np.int64)
     tb = SummaryWriter(str(run / "tb"))
     budget_s = cfg.minutes * 60.0 if cfg.minutes else float("inf")
     bar = tqdm(total=cfg.steps, initial=start, desc="train codecs", unit="step", disable=not progress)
     t_last_ckpt, t0, step, stats = time.time(), time.time() - trained_s, start, {}
-    audio_stats: dict[str, float] = {}  # the last audio step's losses (a resumed run may start on a frame-only step)
+    audio_parts: dict[str, torch.Tensor] = {}  # the last audio step's losses (a resumed run may start on a frame-only step)
 
     def checkpoint() -> None:
         idx = np.random.default_rng(cfg.seed).choice(len(bank.frames), min(2048, len(bank.frames)), replace=False)
@@ -157,7 +157,7 @@ def train_codecs(data: list[str | Path], run: str | Path, cfg: CodecTrainConfig,
             if with_audio:
                 wave, gate = model.audio_dec(model.audio_enc(audio))
                 la, parts = audio_loss(wave.float(), gate.float(), audio)
-                audio_stats = {"audio_loss": la.item(), **{f"audio_{k}": v for k, v in parts.items()}}
+                audio_parts = {"audio_loss": la.detach(), **{f"audio_{k}": v for k, v in parts.items()}}
         opt.zero_grad(set_to_none=True)  # a step without audio leaves the audio codec's grads None: AdamW skips it
         (lf + la if with_audio else lf).backward()
         # Clip each codec on its own: a large audio gradient must not shrink the frame update.
@@ -169,7 +169,8 @@ def train_codecs(data: list[str | Path], run: str | Path, cfg: CodecTrainConfig,
         if step % cfg.log_every == 0 or step == cfg.steps:
             with torch.no_grad():
                 mse = ((to_uint8(rec.float()).float() - frames.float()) ** 2).mean().item()
-            stats = {"frame_loss": lf.item(), "train_psnr": 10 * np.log10(255**2 / max(mse, 1e-10)), **audio_stats}
+            stats = {"frame_loss": lf.item(), "train_psnr": 10 * np.log10(255**2 / max(mse, 1e-10)),
+                     **{k: v.item() for k, v in audio_parts.items()}}
             for k, v in stats.items():
                 tb.add_scalar(f"codecs/{k}", v, step)
             tb.add_scalar("codecs/lr", lr, step)

@@ -11,7 +11,7 @@ import pytest
 import worldsim  # noqa: F401
 from worldsim.agents import VisualPush, policy_from_spec
 from worldsim.agents.visual import find_objects
-from worldsim.evaluation.policies import mmrv, pearson, spearman
+from worldsim.evaluation.policies import bootstrap_agreement, mmrv, pearson, spearman
 
 
 def test_rank_measures():
@@ -20,6 +20,18 @@ def test_rank_measures():
     assert abs(pearson(real, -real) + 1.0) < 1e-12
     # swapping the two best costs their normalised gap (1/3) for both of them: MMRV = 2 * (1/3) / 4
     assert abs(mmrv(real, np.array([1.0, 2.0, 4.0, 3.0])) - 1 / 6) < 1e-12
+
+
+def test_bootstrap_interval_is_tight_when_starts_agree_and_wide_when_they_do_not():
+    rng = np.random.default_rng(0)
+    levels = np.arange(6.0)[:, None] * 10
+    real = levels + rng.normal(0, 1, (6, 16))
+    same = bootstrap_agreement(real, real + rng.normal(0, 0.1, real.shape), draws=200)
+    assert same["spearman_90"][0] == 1.0 and same["mmrv_90"][1] == 0.0
+    # the learned sim agrees on the order of the means, but each start's noise is far larger than the gaps
+    noisy = bootstrap_agreement(real, levels + rng.normal(0, 40, (6, 16)), draws=200)
+    lo, hi = noisy["spearman_90"]
+    assert lo < 0.5 < hi <= 1.0 and noisy["mmrv_90"][1] > 0.1
 
 
 def test_visual_pusher_sees_the_scene_and_pushes_from_pixels():
@@ -74,6 +86,6 @@ def test_evaluate_policies_command(tiny_world, tmp_path):
     assert proc.returncode == 0, proc.stderr
     report = json.loads(out.read_text())
     assert [p["name"] for p in report["policies"]] == ["visual:0.0", "random", "still"]
-    for key in ("real_return", "learned_return", "real_success", "learned_success"):
+    for key in ("real_return", "learned_return", "real_success", "learned_success", "real_returns", "learned_returns"):
         assert all(key in p for p in report["policies"])
-    assert {"pearson", "spearman", "mmrv"} <= set(report) and out.with_suffix(".png").exists()
+    assert {"pearson", "spearman", "mmrv", "spearman_90", "mmrv_90"} <= set(report) and out.with_suffix(".png").exists()

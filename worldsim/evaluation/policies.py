@@ -34,16 +34,15 @@ def spearman(x: np.ndarray, y: np.ndarray) -> float:
 def mmrv(real: np.ndarray, learned: np.ndarray) -> float:
     """Mean maximum rank violation (SIMPLER, Li et al. 2024) on returns normalised to [0, 1]:
     (1/N) sum_i max_j |R_i - R_j| 1[(L_i < L_j) != (R_i < R_j)]."""
-    r, l = np.asarray(real, float), np.asarray(learned, float)
     span = lambda v: (v - v.min()) / (v.max() - v.min()) if v.max() > v.min() else np.zeros_like(v)  # noqa: E731
-    r, l = span(r), span(l)
-    viol = (l[:, None] < l[None, :]) != (r[:, None] < r[None, :])
+    r, m = span(np.asarray(real, float)), span(np.asarray(learned, float))
+    viol = (m[:, None] < m[None, :]) != (r[:, None] < r[None, :])
     return float(np.mean(np.max(np.abs(r[:, None] - r[None, :]) * viol, axis=1)))
 
 
 def run_policy(env: gym.Env, make_policy: PolicyFactory, seeds: list[int], success_reward: float | None,
-               learned: bool) -> tuple[float, float]:
-    """Mean return and success rate of a policy over episodes that start from `seeds` (the real env's reset seeds)."""
+               learned: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Return and success of a policy in each episode, one per start in `seeds` (the real env's reset seeds)."""
     returns, successes = [], []
     for seed in seeds:
         policy = make_policy(seed)
@@ -62,20 +61,42 @@ def run_policy(env: gym.Env, make_policy: PolicyFactory, seeds: list[int], succe
         returns.append(ret)
         successes.append(bool(info["is_success"]) if "is_success" in info else
                          (success_reward is not None and reward >= success_reward))
-    return float(np.mean(returns)), float(np.mean(successes))
+    return np.asarray(returns, float), np.asarray(successes, float)
+
+
+def bootstrap_agreement(real: np.ndarray, learned: np.ndarray, draws: int = 1000,
+                        seed: int = 0) -> dict[str, list[float]]:
+    """90% intervals of Spearman's rho and MMRV over starts resampled with replacement (paired across policies),
+    from returns [P policies, N starts] in each simulator: how much the agreement owes to the starts drawn."""
+    rng = np.random.default_rng(seed)
+    n = real.shape[1]
+    rho, viol = [], []
+    for _ in range(draws):
+        pick = rng.integers(0, n, n)
+        r, m = real[:, pick].mean(1), learned[:, pick].mean(1)
+        rho.append(spearman(r, m))
+        viol.append(mmrv(r, m))
+    band = lambda v: [float(x) for x in np.nanpercentile(np.asarray(v, float), [5, 95])]  # noqa: E731
+    return {"spearman_90": band(rho), "mmrv_90": band(viol)}
 
 
 def evaluate_policies(real_env: gym.Env, learned_env: gym.Env, policies: dict[str, PolicyFactory], episodes: int,
                       seed: int = 0, success_reward: float | None = 0.5) -> dict[str, Any]:
-    """Each policy from the same starting states in both simulators; agreement of their returns across policies."""
+    """Each policy from the same starting states in both simulators; agreement of their returns across policies,
+    with bootstrap intervals over the starts."""
     seeds = [seed + i for i in range(episodes)]
-    rows = []
+    rows, real_all, learned_all = [], [], []
     for name, factory in policies.items():
-        real_return, real_success = run_policy(real_env, factory, seeds, success_reward, learned=False)
-        learned_return, learned_success = run_policy(learned_env, factory, seeds, success_reward, learned=True)
-        rows.append({"name": name, "real_return": real_return, "learned_return": learned_return,
-                     "real_success": real_success, "learned_success": learned_success})
+        real_r, real_s = run_policy(real_env, factory, seeds, success_reward, learned=False)
+        learned_r, learned_s = run_policy(learned_env, factory, seeds, success_reward, learned=True)
+        rows.append({"name": name, "real_return": float(real_r.mean()), "learned_return": float(learned_r.mean()),
+                     "real_success": float(real_s.mean()), "learned_success": float(learned_s.mean()),
+                     "real_return_se": float(real_r.std(ddof=1) / np.sqrt(episodes)) if episodes > 1 else 0.0,
+                     "real_returns": real_r.tolist(), "learned_returns": learned_r.tolist()})
+        real_all.append(real_r)
+        learned_all.append(learned_r)
     real = np.array([r["real_return"] for r in rows])
     learned = np.array([r["learned_return"] for r in rows])
     return {"policies": rows, "episodes": episodes, "pearson": pearson(real, learned),
-            "spearman": spearman(real, learned), "mmrv": mmrv(real, learned)}
+            "spearman": spearman(real, learned), "mmrv": mmrv(real, learned),
+            **bootstrap_agreement(np.stack(real_all), np.stack(learned_all))}

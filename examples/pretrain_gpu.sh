@@ -24,5 +24,5 @@ echo "budget left ${left}s: codecs ${codec_min} min, dynamics ${dyn_min} min"
 $ws train codecs --data "$out/data/push" "$out/data/push_random" --out "$out/run" --minutes "$codec_min" \
     --steps 1000000 --set frame_batch=64 audio_batch=128 checkpoint_every_s=120
 $ws train dynamics --data "$out/data/push" "$out/data/push_random" --out "$out/run" --minutes "$dyn_min" \
-    --steps 1000000 --set batch=256 lr=7e-4 warmup=500 checkpoint_every_s=180
+    --steps 1000000 --set batch=256 lr=7e-4 warmup=500 checkpoint_every_s=180 model.unet.width=128
 $ws pack --run "$out/run" --out "$out/pretrained_push"

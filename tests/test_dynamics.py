@@ -1,5 +1,6 @@
 """EDM pieces and the world model on tiny real configurations."""
 
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -181,10 +182,12 @@ def test_train_heads_replaces_only_the_heads_and_lowers_the_reward_error(tiny_wo
     train = LatentWindows([encode_dataset(run, data, progress=False)], TINY.unet.context, split="train")
     zero = float(train.get(np.arange(len(train)))["value_next"].abs().mean())
     assert value_mae(model.value, train, model.device) < 0.5 * zero  # V fits the returns-to-go it was trained on
-    cfg = DynamicsTrainConfig(model=TINY, batch=4, steps=after["step"] + 2, warmup=1, checkpoint_every_s=1e9)
-    resumed = train_dynamics([data], run, run, cfg, progress=False)  # keeps the head it has, fresh optimiser
+    wider = replace(TINY, unet=replace(TINY.unet, width=2 * TINY.unet.width))  # e.g. a new default width
+    cfg = DynamicsTrainConfig(model=wider, batch=4, steps=after["step"] + 2, warmup=1, checkpoint_every_s=1e9)
+    resumed = train_dynamics([data], run, run, cfg, progress=False)  # keeps its denoiser and head, fresh optimiser
     assert resumed["step"] == after["step"] + 2
     assert load_world_model(run).config.reward_head == "pool"
+    assert load_world_model(run).config.unet.width == TINY.unet.width
 
 
 def test_returns_to_go_discount_and_hold_the_last_reward_past_truncation():

@@ -33,7 +33,7 @@ class DynamicsTrainConfig:
     """Everything that decides a dynamics training run."""
 
     model: DynamicsConfig = field(default_factory=DynamicsConfig)
-    batch: int = 32  # windows per step
+    batch: int = 64  # windows per step
     lr: float = 5e-4  # AdamW peak learning rate; cosine to 5% over steps or time budget
     schedule: str = "cosine"  # or "constant" (fine-tuning a trained run)
     warmup: int = 200
@@ -57,13 +57,16 @@ class DynamicsTrainConfig:
         return cls(model=DynamicsConfig.from_dict(d.pop("model")), **d)
 
 
-def _keep_heads(cfg: DynamicsTrainConfig, payload: dict[str, Any], run: Path) -> DynamicsTrainConfig:
-    """A resumed run keeps the reward and value heads it was made with (`worldsim train heads` replaces them)."""
+def _keep_saved_model(cfg: DynamicsTrainConfig, payload: dict[str, Any], run: Path) -> DynamicsTrainConfig:
+    """A resumed run keeps the denoiser and the reward and value heads it was made with (`worldsim train heads`
+    replaces the heads; a new --out trains another architecture)."""
     saved = DynamicsConfig.from_dict(payload["config"])
-    keep = {k: getattr(saved, k) for k in ("reward_head", "value_head", "value_gamma")}
-    if all(getattr(cfg.model, k) == v for k, v in keep.items()):
+    keep = {k: getattr(saved, k) for k in ("unet", "reward_head", "value_head", "value_gamma")}
+    changed = {k: v for k, v in keep.items() if getattr(cfg.model, k) != v}
+    if not changed:
         return cfg
-    print(f"{run} keeps its heads ({keep}); `worldsim train heads --set reward_head=...` fits new ones")
+    print(f"{run} keeps the model it was made with ({', '.join(changed)} as saved); "
+          "`worldsim train heads --set reward_head=...` fits new heads, another --out trains a new denoiser")
     return replace(cfg, model=replace(cfg.model, **keep))
 
 
@@ -163,7 +166,7 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     ckpt_path, start, trained_s = run / "dynamics.pt", 0, 0.0
     payload = load_checkpoint(ckpt_path, kind="dynamics") if ckpt_path.exists() else None
     if payload is not None:
-        cfg = _keep_heads(cfg, payload, run)  # before the windows: their value targets use the run's discount
+        cfg = _keep_saved_model(cfg, payload, run)  # before the windows: their value targets use the run's discount
     windows = LatentWindows(caches, cfg.model.unet.context, split="train", weights=data_weights,
                             gamma=cfg.model.value_gamma)
     try:
@@ -175,7 +178,7 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     cfg = DynamicsTrainConfig(**{**asdict(cfg), "model": DynamicsConfig(**{
         **asdict(cfg.model), "unet": unet, "env_id": env_id, "env_kwargs": json.loads(env_kwargs)})})
     if payload is not None and payload["config"]["unet"] != asdict(cfg.model.unet):
-        raise ValueError(f"{run} holds a world model of another architecture; choose another --out")
+        raise ValueError(f"{run} holds a world model for other codecs (another latent shape); choose another --out")
     torch.manual_seed(cfg.seed)
     model = WorldModel(codecs, cfg.model).to(dev)
     ema = copy.deepcopy(model).requires_grad_(False)

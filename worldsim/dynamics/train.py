@@ -96,8 +96,12 @@ def _imagined_context(model: WorldModel, batch: dict[str, torch.Tensor], prob: f
     return out
 
 
+LOSS_NAMES = ("loss", "edm_frame", "edm_audio", "reward_mse", "termination_bce", "value_mse")
+
+
 def _batch_loss(model: WorldModel, batch: dict[str, torch.Tensor], cfg: DynamicsTrainConfig,
-                gen: torch.Generator) -> tuple[torch.Tensor, dict[str, float]]:
+                gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """The step's loss and its parts (detached, in LOSS_NAMES order; read them when logging, not every step)."""
     b = batch["action"].shape[0]
     dev = batch["action"].device
     if cfg.unroll_prob > 0:
@@ -114,9 +118,7 @@ def _batch_loss(model: WorldModel, batch: dict[str, torch.Tensor], cfg: Dynamics
     lt = torch.nn.functional.binary_cross_entropy_with_logits(term.float(), batch["terminated"])
     lv = value_loss(model.value, batch["ctx_frames"][:, -1], batch["next_frame"], batch["value_next"])
     total = diff + cfg.head_weight * (lr_ + lt + lv)
-    names = ("loss", "edm_frame", "edm_audio", "reward_mse", "termination_bce", "value_mse")
-    values = torch.stack([total, lf, la, lr_, lt, lv]).detach().float().tolist()  # one device sync, not six
-    return total, dict(zip(names, values))
+    return total, torch.stack([total, lf, la, lr_, lt, lv]).detach().float()
 
 
 @torch.no_grad()
@@ -195,7 +197,7 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     tb = SummaryWriter(str(run / "tb"))
     budget = cfg.minutes * 60.0 if cfg.minutes else float("inf")
     bar = tqdm(total=cfg.steps, initial=start, desc="train dynamics", unit="step", disable=not progress)
-    t0, t_ckpt, step, stats = time.time() - trained_s, time.time(), start, {}
+    t0, t_ckpt, step, parts = time.time() - trained_s, time.time(), start, None
 
     def checkpoint() -> None:
         save_checkpoint(ckpt_path, {"kind": "dynamics", "config": cfg.model.to_dict(), "model": _weights(model),
@@ -210,7 +212,7 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
         gen = torch.Generator(device=dev).manual_seed(cfg.seed * 1_000_003 + step)
         batch = {k: v.to(dev) for k, v in windows.sample(cfg.batch, np.random.default_rng([cfg.seed, step])).items()}
         with autocast(dev, cpu_bf16=cfg.cpu_bf16):
-            loss, stats = _batch_loss(model, batch, cfg, gen)
+            loss, parts = _batch_loss(model, batch, cfg, gen)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -220,6 +222,7 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
         step += 1
         bar.update(1)
         if step % cfg.log_every == 0:
+            stats = dict(zip(LOSS_NAMES, parts.tolist()))  # the only device sync of a step
             for k, v in stats.items():
                 tb.add_scalar(f"dynamics/{k}", v, step)
             tb.add_scalar("dynamics/lr", lr, step)
@@ -234,4 +237,5 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     _log_rollout(tb, ema.eval(), val, step)
     tb.close()
     bar.close()
+    stats = dict(zip(LOSS_NAMES, parts.tolist())) if parts is not None else {}
     return {"step": step, "trained_seconds": time.time() - t0, **stats}

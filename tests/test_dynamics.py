@@ -96,6 +96,25 @@ def test_checkpoint_reloads_to_identical_samples_and_checks_actions(tiny_run):
         model.reset({"frames": ctx["frames"][:, :2], "audio": ctx["audio"], "actions": ctx["actions"]})
 
 
+def test_step_reencodes_the_imagined_observation_into_the_context(tiny_world):
+    _, run = tiny_world
+    model = load_world_model(run)
+    ctx = {"frames": torch.randint(0, 255, (2, 4, 64, 64, 3), dtype=torch.uint8,
+                                   generator=torch.Generator().manual_seed(1)),
+           "audio": torch.zeros(2, 4, 800), "actions": torch.zeros(2, 4, 2)}
+    a = torch.tensor([[0.5, -0.2], [-0.7, 0.1]])
+    outs = {}
+    for reencode in (True, False):
+        gen = torch.Generator().manual_seed(3)
+        outs[reencode] = model.step(model.reset(ctx), a, denoising_steps=2, generator=gen, reencode=reencode)
+    (obs, _, _, projected), (obs_raw, _, _, raw) = outs[True], outs[False]
+    assert torch.equal(obs["image"], obs_raw["image"])  # the same sample; only what the context keeps differs
+    assert torch.allclose(projected.frames[:, -1], model.codecs.encode_frames(obs["image"]), atol=1e-5)
+    assert torch.allclose(projected.audio[:, -1], model.codecs.encode_audio(obs["audio"]), atol=1e-5)
+    assert not torch.allclose(raw.frames[:, -1], projected.frames[:, -1], atol=1e-3)
+    assert torch.equal(projected.frames[:, :-1], raw.frames[:, :-1]) and torch.equal(projected.actions, raw.actions)
+
+
 def test_edm_loss_weights_modalities():
     pre = EDMPrecond(Scale())
     clean = (torch.randn(8, 2, 4, 4), torch.randn(8, 3))

@@ -112,7 +112,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         from .dynamics.evaluate import evaluate_dynamics
 
         report = evaluate_dynamics(args.run, args.data, args.out, horizon=args.horizon, max_episodes=args.episodes,
-                                   denoising_steps=args.denoising_steps, pairs=args.pairs)
+                                   denoising_steps=args.denoising_steps, pairs=args.pairs,
+                                   reencode=not args.no_reencode)
         print(json.dumps({k: report[k] for k in ("next_step_psnr", "onset_f1", "mel_l1", "reward_mae",
                                                   "action_following")}, indent=2))
         print(f"report: {args.out}, plot: {Path(args.out).with_suffix('.png')}")
@@ -357,6 +358,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--denoising-steps", type=int, default=None,
                     help="sampler steps (default 3 for dynamics, 1 for candidates, as the planners use)")
     ev.add_argument("--pairs", type=int, default=20, help="dynamics: action-following pairs (default 20)")
+    ev.add_argument("--no-reencode", action="store_true",
+                    help="dynamics: keep the sampled latents as context instead of re-encoding each imagined step")
     ev.add_argument("--env", default=None, help="policies: real env id (default: the model's)")
     ev.add_argument("--policies", nargs="+", default=["visual:0.0", "visual:1.0", "visual:0:0.1", "visual:0:0.05",
                                                        "random", "still"],

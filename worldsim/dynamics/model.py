@@ -126,11 +126,24 @@ class WorldModel(nn.Module):
 
     @torch.no_grad()
     def step(self, state: LatentState, actions: torch.Tensor, denoising_steps: int = 3, sampler: str = "euler",
-             generator: torch.Generator | None = None) -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor, LatentState]:
-        """Batched step: (obs {image uint8 [B, H, W, 3], audio [B, 800]}, reward [B], terminated [B], next state)."""
+             generator: torch.Generator | None = None,
+             reencode: bool = True) -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor, LatentState]:
+        """Batched step: (obs {image uint8 [B, H, W, 3], audio [B, 800]}, reward [B], terminated [B], next state).
+
+        With `reencode` the next state holds the codecs' encoding of the returned observation, not the sampled latent:
+        each imagined step is projected back onto the latents the codecs make of real frames and sounds, so sampling
+        errors that no decoder output carries do not pile up in the context over a long rollout."""
         nxt, zf, za, reward, p_term = self.imagine(state, actions, denoising_steps, sampler, generator)
         obs = {"image": self.codecs.decode_frames(zf), "audio": self.codecs.decode_audio(za)}
+        if reencode:
+            nxt = self.replace_newest(nxt, self.codecs.encode_frames(obs["image"]), self.codecs.encode_audio(obs["audio"]))
         return obs, reward, p_term > 0.5, nxt
+
+    @staticmethod
+    def replace_newest(state: LatentState, frame: torch.Tensor, audio: torch.Tensor) -> LatentState:
+        """`state` with its newest frame and audio latents replaced (its actions kept)."""
+        return LatentState(torch.cat([state.frames[:, :-1], frame[:, None].to(state.frames.dtype)], 1),
+                           torch.cat([state.audio[:, :-1], audio[:, None].to(state.audio.dtype)], 1), state.actions)
 
     def _check_action(self, action: torch.Tensor, state: LatentState) -> torch.Tensor:
         a = torch.as_tensor(action, dtype=torch.float32, device=self.device)

@@ -90,9 +90,10 @@ def make_policy(name: str, env: gym.Env, seed: int) -> Policy:
 
 def make_planner(model: str, env: gym.Env, planner: str = "cem", config: PlannerConfig | None = None,
                  run: str | None = None, denoising_steps: int = 1, seed: int = 0,
-                 world_model: object | None = None, value_weight: float = 2.0) -> Policy:
+                 world_model: object | None = None, value_weight: float = 2.0, reencode: bool = False) -> Policy:
     """An MPC policy for `env` that plans with `model`: "oracle" (the real simulator, cloned) or "learned" (RUN's
-    world model, or an already loaded `world_model`, plus `value_weight` times its terminal value if it has one)."""
+    world model, or an already loaded `world_model`, plus `value_weight` times its terminal value if it has one;
+    `reencode` projects every imagined step onto the codec's latents)."""
     from .mpc import MPCPolicy
     from .oracle import OracleModel
 
@@ -108,6 +109,6 @@ def make_planner(model: str, env: gym.Env, planner: str = "cem", config: Planner
             if run is None:
                 raise ValueError("a learned planner needs --run RUN (a trained run directory, or 'pretrained')")
             world_model = load_world_model(run)
-        scorer = LearnedModel(world_model, denoising_steps, seed=seed, value_weight=value_weight)
+        scorer = LearnedModel(world_model, denoising_steps, seed=seed, value_weight=value_weight, reencode=reencode)
         return MPCPolicy(scorer, action_dim, planner, config, seed=seed)
     raise ValueError(f"unknown planning model {model!r}; use 'learned' or 'oracle'")

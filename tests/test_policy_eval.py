@@ -77,11 +77,41 @@ def test_planner_spec_acts_from_observations_alone(tiny_world):
     assert action.shape == (2,) and np.all(np.abs(action) <= 1)
 
 
+class CountingStill:
+    """Holds still and counts the observations it acted on."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def reset(self):
+        self.calls = 0
+
+    def act(self, obs):
+        assert obs["image"].shape == (64, 64, 3) and obs["audio"].shape == (800,)
+        self.calls += 1
+        return np.zeros(2, np.float32)
+
+
+def test_batched_learned_evaluation_plays_each_start_once_to_its_end(tiny_world):
+    from worldsim.evaluation.policies import run_policy_batched
+    from worldsim.simulator import WorldModelVectorEnv
+
+    _, run = tiny_world
+    envs = WorldModelVectorEnv(3, run=str(run))
+    made = []
+    returns, success = run_policy_batched(envs, lambda seed: made.append(CountingStill()) or made[-1], [5, 6, 7], 0.5)
+    steps = envs.single.max_episode_steps - (envs.model.context - 1)
+    assert [p.calls for p in made] == [steps] * 3  # every start imagined to truncation, none restarted
+    assert returns.shape == success.shape == (3,) and np.isfinite(returns).all()
+    with pytest.raises(ValueError, match="3 sub-envs for 2 starts"):
+        run_policy_batched(envs, lambda seed: CountingStill(), [5, 6], 0.5)
+
+
 def test_evaluate_policies_command(tiny_world, tmp_path):
     _, run = tiny_world
     out = tmp_path / "policies.json"
     proc = subprocess.run([sys.executable, "-m", "worldsim.cli", "evaluate", "policies", "--run", str(run),
-                           "--episodes", "1", "--policies", "visual:0.0", "random", "still", "--out", str(out)],
+                           "--episodes", "2", "--policies", "visual:0.0", "random", "still", "--out", str(out)],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     report = json.loads(out.read_text())

@@ -127,9 +127,10 @@ def _evaluate_policies(args: argparse.Namespace) -> None:
     from .evaluation.plots import policy_scatter
     from .evaluation.policies import evaluate_policies
     from .evaluation.report import write_json
-    from .simulator import WorldModelEnv
+    from .simulator.vector_env import WorldModelVectorEnv
 
-    learned = WorldModelEnv(run=args.run, real_env=args.env)  # _evaluate resolved args.run already
+    # one sub-env per start: every start of a policy is imagined in one batch (_evaluate resolved args.run already)
+    learned = WorldModelVectorEnv(args.episodes, run=args.run, real_env=args.env)
     real = gym.make(learned.model.config.env_id, **learned.model.config.env_kwargs)
     space = real.action_space
     policies = {spec: functools.partial(policy_from_spec, spec, space, world_model=learned.model)
@@ -196,11 +197,12 @@ def _plan(args: argparse.Namespace) -> int:
     for model in models:
         factory = functools.partial(make_planner, model, planner=args.planner, config=cfg, run=run,
                                     denoising_steps=args.denoising_steps, seed=args.seed, world_model=wm,
-                                    value_weight=args.value_weight)
+                                    value_weight=args.value_weight, reencode=args.reencode)
         results[model], _ = run_planner(env, factory, seeds, out, name=f"{model}_{args.planner}")
     primary = results.get("learned", results.get("oracle"))
     report = {"run": args.run, "env": env_id, "planner": args.planner, "config": dataclasses.asdict(cfg),
-              "denoising_steps": args.denoising_steps, "value_weight": args.value_weight, "seeds": seeds,
+              "denoising_steps": args.denoising_steps, "value_weight": args.value_weight, "reencode": args.reencode,
+              "seeds": seeds,
               "success_rate": primary["success_rate"],
               "mean_return": primary["mean_return"],
               "seconds_per_action": primary["seconds_per_action"], "model": models[0]}
@@ -230,7 +232,7 @@ def _posttrain(args: argparse.Namespace) -> int:
 
     def planner(wm, env):
         return make_planner("learned", env, args.planner, pcfg, denoising_steps=args.denoising_steps, seed=args.seed,
-                            world_model=wm, value_weight=args.value_weight)
+                            world_model=wm, value_weight=args.value_weight, reencode=args.reencode)
 
     report = posttrain(run, args.out, planner, cfg, data=args.data)
     keys = ("round", "real_success", "real_return", "model_error", "model_reward_mae")
@@ -281,6 +283,8 @@ def _planner_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--value-weight", type=float, default=2.0,
                    help="learned model: weight of its value head's terminal value in the score (0: H-step return; "
                         "2 planned best of 0-8, benchmarks/plan_sweep.py)")
+    p.add_argument("--reencode", action="store_true",
+                   help="learned model: decode and re-encode every imagined step (less drift, slower)")
 
 
 def build_parser() -> argparse.ArgumentParser:

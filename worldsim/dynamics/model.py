@@ -139,6 +139,13 @@ class WorldModel(nn.Module):
             nxt = self.replace_newest(nxt, self.codecs.encode_frames(obs["image"]), self.codecs.encode_audio(obs["audio"]))
         return obs, reward, p_term > 0.5, nxt
 
+    @torch.no_grad()
+    def reencode_newest(self, state: LatentState) -> LatentState:
+        """`state` with its newest step decoded (uint8 frame, gated audio) and encoded again, as `step` does."""
+        frame = self.codecs.decode_frames(state.frames[:, -1].float())
+        audio = self.codecs.decode_audio(state.audio[:, -1].float())
+        return self.replace_newest(state, self.codecs.encode_frames(frame), self.codecs.encode_audio(audio))
+
     @staticmethod
     def replace_newest(state: LatentState, frame: torch.Tensor, audio: torch.Tensor) -> LatentState:
         """`state` with its newest frame and audio latents replaced (its actions kept)."""

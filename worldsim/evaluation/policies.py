@@ -64,6 +64,31 @@ def run_policy(env: gym.Env, make_policy: PolicyFactory, seeds: list[int], succe
     return np.asarray(returns, float), np.asarray(successes, float)
 
 
+def run_policy_batched(envs: gym.vector.VectorEnv, make_policy: PolicyFactory, seeds: list[int],
+                       success_reward: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """As run_policy in the learned simulator, with every start one sub-env of a batched env stepped together
+    (one policy object per start; `envs.num_envs` must equal len(seeds))."""
+    if envs.num_envs != len(seeds):
+        raise ValueError(f"the batched learned env has {envs.num_envs} sub-envs for {len(seeds)} starts")
+    policies = [make_policy(seed) for seed in seeds]
+    for policy in policies:
+        policy.reset()
+    obs, info = envs.reset(seed=seeds[0], options={"real_seeds": seeds})
+    returns = np.asarray(info["context_return"], float).copy()
+    last = np.zeros(len(seeds))
+    done = np.zeros(len(seeds), bool)
+    idle = np.zeros(envs.single_action_space.shape, np.float32)
+    while not done.all():
+        actions = np.stack([idle if done[i] else np.asarray(p.act({k: v[i] for k, v in obs.items()}), np.float32)
+                            for i, p in enumerate(policies)])
+        obs, reward, term, trunc, _ = envs.step(actions)
+        returns += np.where(done, 0.0, reward)
+        last = np.where(done, last, reward)
+        done |= term | trunc  # a finished sub-env restarts on the next step; its steps are no longer counted
+    successes = (last >= success_reward) if success_reward is not None else np.zeros(len(seeds), bool)
+    return returns, successes.astype(float)
+
+
 def bootstrap_agreement(real: np.ndarray, learned: np.ndarray, draws: int = 1000,
                         seed: int = 0) -> dict[str, list[float]]:
     """90% intervals of Spearman's rho and MMRV over starts resampled with replacement (paired across policies),
@@ -80,15 +105,18 @@ def bootstrap_agreement(real: np.ndarray, learned: np.ndarray, draws: int = 1000
     return {"spearman_90": band(rho), "mmrv_90": band(viol)}
 
 
-def evaluate_policies(real_env: gym.Env, learned_env: gym.Env, policies: dict[str, PolicyFactory], episodes: int,
-                      seed: int = 0, success_reward: float | None = 0.5) -> dict[str, Any]:
+def evaluate_policies(real_env: gym.Env, learned_env: gym.Env | gym.vector.VectorEnv, policies: dict[str, PolicyFactory],
+                      episodes: int, seed: int = 0, success_reward: float | None = 0.5) -> dict[str, Any]:
     """Each policy from the same starting states in both simulators; agreement of their returns across policies,
-    with bootstrap intervals over the starts."""
+    with bootstrap intervals over the starts. A batched learned env (one sub-env per start) steps all starts at once."""
     seeds = [seed + i for i in range(episodes)]
     rows, real_all, learned_all = [], [], []
     for name, factory in policies.items():
         real_r, real_s = run_policy(real_env, factory, seeds, success_reward, learned=False)
-        learned_r, learned_s = run_policy(learned_env, factory, seeds, success_reward, learned=True)
+        if isinstance(learned_env, gym.vector.VectorEnv):
+            learned_r, learned_s = run_policy_batched(learned_env, factory, seeds, success_reward)
+        else:
+            learned_r, learned_s = run_policy(learned_env, factory, seeds, success_reward, learned=True)
         rows.append({"name": name, "real_return": float(real_r.mean()), "learned_return": float(learned_r.mean()),
                      "real_success": float(real_s.mean()), "learned_success": float(learned_s.mean()),
                      "real_return_se": float(real_r.std(ddof=1) / np.sqrt(episodes)) if episodes > 1 else 0.0,

@@ -69,6 +69,22 @@ def test_imagine_writes_side_by_side_video_with_stereo_sound(tiny_world, tmp_pat
     info = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", summary[0]["video"]],
                           capture_output=True, text=True).stderr
     assert "stereo" in info and "Video: h264" in info and (out / "imagined_0.png").exists()
+    assert {"onset_f1", "real_onsets", "imagined_onsets"} <= set(summary[0]) and "best in: imagined_0.mp4" in proc.stdout
+
+
+def test_onset_agreement_matches_impacts_within_one_step():
+    from worldsim.simulator.imagine import onset_agreement
+
+    def track(steps):
+        audio = np.zeros((20, 800), np.float32)
+        for t in steps:
+            audio[t, 100:300] = 0.5 * np.sin(np.arange(200) * 0.7) * np.exp(-np.arange(200) / 60.0)
+        return audio
+
+    ep = {"real_audio": track([6, 10]), "audio": track([2, 7, 15])}  # step 2 is real context: not scored
+    got = onset_agreement(ep, context=4)
+    assert got["real_onsets"] == [6, 10] and got["imagined_onsets"] == [7, 15]
+    assert (got["onsets_heard"], got["onsets_missed"], got["onsets_extra"]) == (1, 1, 1) and got["onset_f1"] == 0.5
 
 
 def test_vector_learned_env_steps_a_batch_reproducibly_and_autoresets(tiny_world):

@@ -263,6 +263,10 @@ def _imagine(args: argparse.Namespace) -> int:
     summary = imagine(model, model.config.env_id, model.config.env_kwargs, functools.partial(make_policy, args.policy),
                       args.episodes, args.out, seed=args.seed, denoising_steps=args.denoising_steps)
     print(json.dumps(summary, indent=2))
+    best = sorted(summary, key=lambda e: (-e["onset_f1"], -e["onsets_heard"]))[:3]
+    print("impacts heard at the same moments (onset F1, +-1 step) best in: " +
+          ", ".join(f"{Path(e['video']).name} ({e['onset_f1']:.2f}, {e['onsets_heard']} of "
+                    f"{e['onsets_heard'] + e['onsets_missed']})" for e in best))
     return 0
 
 

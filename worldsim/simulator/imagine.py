@@ -11,7 +11,7 @@ import torch
 from tqdm import tqdm
 
 from ..dynamics.model import WorldModel
-from ..evaluation.metrics import psnr
+from ..evaluation.metrics import f1, onset_counts, psnr, step_onsets
 from ..evaluation.report import write_json
 from ..video import write_mp4
 
@@ -62,9 +62,19 @@ def film_strip(ep: dict[str, np.ndarray], every: int = 4, count: int = 12) -> np
     return np.concatenate([np.concatenate(list(ep["real_frames"][idx]), 1), np.concatenate(list(ep["frames"][idx]), 1)], 0)
 
 
+def onset_agreement(ep: dict[str, np.ndarray], context: int) -> dict[str, Any]:
+    """Where impacts start in the real and in the imagined soundtrack (imagined steps only), and their F1 within
+    +-1 step (real onsets as the truth): do the two sound the same impacts at the same moments?"""
+    real, im = step_onsets(ep["real_audio"][context:]), step_onsets(ep["audio"][context:])
+    tp, fp, fn = onset_counts(im, real)
+    return {"real_onsets": (np.flatnonzero(real) + context).tolist(), "imagined_onsets": (np.flatnonzero(im) + context).tolist(),
+            "onset_f1": f1(tp, fp, fn), "onsets_heard": tp, "onsets_missed": fn, "onsets_extra": fp}
+
+
 def imagine(model: WorldModel, env_id: str, env_kwargs: dict[str, Any], make_policy: PolicyFactory, episodes: int,
             out: str | Path, seed: int = 0, denoising_steps: int = 3) -> list[dict[str, Any]]:
-    """Write imagined_{i}.mp4 (side by side, stereo) and imagined_{i}.png per episode, plus summary.json."""
+    """Write imagined_{i}.mp4 (side by side, stereo) and imagined_{i}.png per episode, plus summary.json (PSNR and
+    onset agreement per episode)."""
     import imageio.v2 as imageio
 
     out = Path(out)
@@ -78,7 +88,8 @@ def imagine(model: WorldModel, env_id: str, env_kwargs: dict[str, Any], make_pol
         path = write_mp4(out / f"imagined_{i}.mp4", video, stereo)
         imageio.imwrite(out / f"imagined_{i}.png", film_strip(ep).repeat(3, 0).repeat(3, 1))
         summary.append({"episode": i, "seed": seed + i, "video": str(path), "strip": str(out / f"imagined_{i}.png"),
-                        "psnr": psnr(ep["frames"][model.context:], ep["real_frames"][model.context:])})
+                        "psnr": psnr(ep["frames"][model.context:], ep["real_frames"][model.context:]),
+                        **onset_agreement(ep, model.context)})
     env.close()
     write_json(out / "summary.json", summary)
     return summary

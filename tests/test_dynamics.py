@@ -209,31 +209,6 @@ def test_train_heads_replaces_only_the_heads_and_lowers_the_reward_error(tiny_wo
     assert load_world_model(run).config.unet.width == TINY.unet.width
 
 
-def test_state_probe_makes_keypoints_tell_the_physical_state(tiny_world, tmp_path):
-    import shutil
-
-    from worldsim.codecs.cache import encode_dataset
-    from worldsim.dynamics.latent_windows import LatentWindows
-    from worldsim.dynamics.train_heads import HeadsTrainConfig, StateProbe, train_heads
-
-    data, world = tiny_world
-    run = tmp_path / "run"
-    shutil.copytree(world, run)
-    windows = LatentWindows([encode_dataset(run, data, progress=False)], TINY.unet.context, split="train")
-    w = windows.get(np.arange(8))
-    assert w["state_t"].shape == (8, windows.states.shape[1]) and torch.equal(w["state_next"][:-1], w["state_t"][1:])
-    model = load_world_model(run)
-    probe = StateProbe(model.heads, windows.states)
-    state = torch.cat([w["state_t"], w["state_next"]], 1)
-    loss = probe.loss(w["ctx_frames"][:, -1], w["next_frame"], state)
-    assert loss.ndim == 0 and torch.isfinite(loss) and "read.weight" in probe.state_dict()
-    assert not any(k.startswith("head") for k in probe.state_dict())  # the head is saved with the run, not the probe
-    result = train_heads([data], run, HeadsTrainConfig(steps=20, warmup=2, state_weight=1.0), progress=False)
-    assert result["steps"] == 20 and np.isfinite(result["val_reward_mae"])
-    with pytest.raises(ValueError, match="keypoint heads"):
-        train_heads([data], run, HeadsTrainConfig(reward_head="pool", steps=2, state_weight=1.0), progress=False)
-
-
 def test_returns_to_go_discount_and_hold_the_last_reward_past_truncation():
     from worldsim.dynamics.latent_windows import returns_to_go
 

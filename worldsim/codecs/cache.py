@@ -16,9 +16,8 @@ from ..data.dataset import MANIFEST, open_dataset
 from ..data.episode import load_episode
 from .model import load_codecs
 
-CACHE_KEYS = ("frame_latents", "audio_latents", "actions", "rewards", "terminated", "truncated", "qpos", "offsets",
+CACHE_KEYS = ("frame_latents", "audio_latents", "actions", "rewards", "terminated", "truncated", "offsets",
               "episodes")
-CACHE_VERSION = "2"  # 2: the physical state (qpos) of every step is kept beside its latents
 
 
 def cache_path(run: str | Path, data: str | Path, cache_dir: str | Path | None = None) -> Path:
@@ -27,15 +26,13 @@ def cache_path(run: str | Path, data: str | Path, cache_dir: str | Path | None =
     ds = open_dataset(data)
     h = hashlib.sha256((ds.root / MANIFEST).read_bytes())
     h.update(str((Path(run) / "codecs.pt").stat().st_mtime_ns).encode())
-    h.update(CACHE_VERSION.encode())
     return Path(cache_dir or Path(run) / "latents") / f"{ds.root.name}-{h.hexdigest()[:12]}.npz"
 
 
 @torch.no_grad()
 def encode_dataset(run: str | Path, data: str | Path, batch: int = 256, progress: bool = True,
                    cache_dir: str | Path | None = None) -> Path:
-    """Encode every episode of `data` with `run`'s codecs (float16 latents + actions, rewards, flags and the physical
-    state qpos); reuse if cached."""
+    """Encode every episode of `data` with `run`'s codecs (float16 latents + actions, rewards, flags); reuse if cached."""
     out = cache_path(run, data, cache_dir)
     if out.exists():
         return out
@@ -52,7 +49,6 @@ def encode_dataset(run: str | Path, data: str | Path, batch: int = 256, progress
         parts["audio_latents"].append(za.numpy().astype(np.float16))
         for k in ("actions", "rewards", "terminated", "truncated"):
             parts[k].append(ep[k])
-        parts["qpos"].append(np.asarray(ep["qpos"], np.float32).reshape(len(f), -1))
         n += len(f)
         offsets.append(n)
         episodes.append(e["index"])

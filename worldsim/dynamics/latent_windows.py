@@ -31,7 +31,7 @@ class LatentWindows:
         if weights is not None and (len(weights) != len(caches) or min(weights) < 0 or sum(weights) <= 0):
             raise ValueError(f"weights must be one non-negative number per cache with a positive sum, got {weights}")
         self.context = context
-        frames, audio, actions, rewards, terminated, values, states = [], [], [], [], [], [], []
+        frames, audio, actions, rewards, terminated, values = [], [], [], [], [], []
         starts = []  # (latent index of t0, action index of t0, first latent index of the episode), over all caches
         origin = []  # which cache each window comes from
         self.episodes = []  # (first latent index, first action index, observations)
@@ -43,7 +43,6 @@ class LatentWindows:
             actions.append(z["actions"])
             rewards.append(z["rewards"])
             terminated.append(z["terminated"])
-            states.append(z["qpos"] if "qpos" in z.files else None)
             values.append(np.zeros(len(z["actions"]), np.float32))
             offsets, act_off = z["offsets"], 0
             for e, index in enumerate(z["episodes"]):
@@ -64,8 +63,6 @@ class LatentWindows:
         self.frames, self.audio = np.concatenate(frames), np.concatenate(audio)
         self.actions, self.rewards = np.concatenate(actions), np.concatenate(rewards)
         self.terminated, self.values = np.concatenate(terminated), np.concatenate(values)
-        same = all(x is not None for x in states) and len({x.shape[1] for x in states}) == 1
-        self.states = np.concatenate(states) if same else None  # qpos per latent step, when every cache has it
         self.index = np.asarray(starts, np.int64)
         self.action_dim = int(self.actions.shape[1])
         self._p = None  # per-window sampling probability: uniform, or each cache's weight spread over its windows
@@ -89,8 +86,6 @@ class LatentWindows:
         out = {"ctx_frames": self.frames[lat], "ctx_audio": self.audio[lat], "ctx_actions": prev,
                "action": self.actions[at], "next_frame": self.frames[zt + 1], "next_audio": self.audio[zt + 1],
                "reward": self.rewards[at], "terminated": self.terminated[at], "value_next": self.values[at]}
-        if self.states is not None:
-            out["state_t"], out["state_next"] = self.states[zt], self.states[zt + 1]
         return {key: torch.from_numpy(np.ascontiguousarray(v, dtype=np.float32)) for key, v in out.items()}
 
     def sequence(self, episode: int, start: int, length: int) -> dict[str, torch.Tensor]:

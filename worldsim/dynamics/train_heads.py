@@ -24,7 +24,7 @@ from ..codecs.cache import encode_dataset
 from ..codecs.model import load_codecs
 from ..runtime import autocast, pick_device
 from ..schedule import expected_steps, learning_rate
-from .heads import REWARD_HEADS, ValueHead, keypoint_features, make_reward_head, value_loss
+from .heads import REWARD_HEADS, ValueHead, make_reward_head, value_loss
 from .latent_windows import LatentWindows
 from .model import DynamicsConfig, LatentState, WorldModel, load_world_model
 
@@ -47,7 +47,6 @@ class HeadsTrainConfig:
     imagined_starts: int = 3000  # open-loop rollouts imagined once before training
     imagine_horizon: int = 8  # steps per rollout
     imagine_denoising_steps: int = 1  # sampler steps, as the planners use
-    state_weight: float = 0.0  # weight of the auxiliary loss: the keypoints must also tell the physical state (qpos)
 
 
 def _loss(heads: nn.Module, b: dict[str, torch.Tensor],
@@ -79,35 +78,10 @@ def reward_mae(heads: nn.Module, windows: LatentWindows, dev: torch.device, batc
 
 
 def _transitions(w: dict[str, torch.Tensor], dev: torch.device) -> dict[str, torch.Tensor]:
-    """Real windows as head inputs and targets (with the physical state before and after, when the cache has it)."""
-    out = {"z_t": w["ctx_frames"][:, -1].to(dev), "z_next": w["next_frame"].to(dev), "audio_next": w["next_audio"].to(dev),
-           "action": w["action"].to(dev), "reward": w["reward"].to(dev), "terminated": w["terminated"].to(dev),
-           "value_next": w["value_next"].to(dev)}
-    if "state_t" in w:
-        out["state"] = torch.cat([w["state_t"], w["state_next"]], 1).to(dev)
-    return out
-
-
-class StateProbe(nn.Module):
-    """A linear read-out of the physical state (qpos before and after the step, standardised) from a keypoint head's
-    features: an auxiliary task that makes the keypoints say where things are. Used in training only, not saved."""
-
-    def __init__(self, head: nn.Module, states: np.ndarray) -> None:
-        super().__init__()
-        self.head = [head]  # not a submodule: the head's own parameters are trained and saved elsewhere
-        size = int(round(head.softmax.grid.shape[0] ** 0.5))
-        z = torch.zeros(1, head.conv[0].in_channels, size, size, device=head.softmax.grid.device)
-        with torch.no_grad():
-            dim = keypoint_features(head, z, z).shape[1]
-        self.read = nn.Linear(dim, 2 * states.shape[1])
-        both = np.concatenate([states, states], 1)
-        self.register_buffer("mean", torch.from_numpy(both.mean(0).astype(np.float32)))
-        self.register_buffer("std", torch.from_numpy(np.maximum(both.std(0), 1e-3).astype(np.float32)))
-
-    def loss(self, z_t: torch.Tensor, z_next: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
-        """MSE of the read-out against the standardised state."""
-        pred = self.read(keypoint_features(self.head[0], z_t, z_next).float())
-        return nn.functional.mse_loss(pred, (state - self.mean) / self.std)
+    """Real windows as head inputs and targets."""
+    return {"z_t": w["ctx_frames"][:, -1].to(dev), "z_next": w["next_frame"].to(dev), "audio_next": w["next_audio"].to(dev),
+            "action": w["action"].to(dev), "reward": w["reward"].to(dev), "terminated": w["terminated"].to(dev),
+            "value_next": w["value_next"].to(dev)}
 
 
 @torch.no_grad()
@@ -137,19 +111,6 @@ def imagined_transitions(model: WorldModel, windows: LatentWindows, starts: int,
                          ("reward", b["reward"]), ("terminated", b["terminated"]), ("value_next", b["value_next"])):
                 out[k].append(v.float().cpu())
     return {k: torch.cat(v) for k, v in out.items()}
-
-
-def _state_probes(cfg: HeadsTrainConfig, windows: LatentWindows, heads: nn.Module, value: ValueHead | None,
-                  dev: torch.device) -> list[StateProbe]:
-    """Auxiliary state read-outs for the reward head (and V), when `state_weight` asks for them."""
-    if cfg.state_weight <= 0:
-        return []
-    if windows.states is None:
-        raise ValueError("state_weight > 0 needs the physical state in the latent caches, and these datasets have "
-                         "none (or of different sizes); collect them with `worldsim collect`, or --set state_weight=0")
-    if not hasattr(heads, "softmax"):
-        raise ValueError(f"state_weight > 0 needs keypoint heads, not {cfg.reward_head!r} (--set reward_head=keypoints)")
-    return [StateProbe(m, windows.states).to(dev) for m in (heads, value) if m is not None]
 
 
 def _old_heads(payload: dict[str, Any], shape: tuple[int, int, int], dev: torch.device) -> nn.Module:
@@ -192,8 +153,7 @@ def train_heads(data: list[str | Path], run: str | Path, cfg: HeadsTrainConfig, 
     torch.manual_seed(cfg.seed)
     heads = make_reward_head(cfg.reward_head, *shape).to(dev)
     value = ValueHead(u.frame_channels, cfg.value_gamma).to(dev) if cfg.value_head else None
-    probes = _state_probes(cfg, windows, heads, value, dev)
-    params = [p for m in (heads, value, *probes) if m is not None for p in m.parameters()]
+    params = list(heads.parameters()) + (list(value.parameters()) if value is not None else [])
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=1e-4)
     tb = SummaryWriter(str(run / "tb"))
     budget = cfg.minutes * 60.0 if cfg.minutes else float("inf")
@@ -207,12 +167,8 @@ def train_heads(data: list[str | Path], run: str | Path, cfg: HeadsTrainConfig, 
         b = _transitions(windows.sample(cfg.batch - n_imag, rng), dev)
         if n_imag:
             pick = torch.from_numpy(rng.integers(0, len(imagined["reward"]), n_imag))
-            b = {k: torch.cat([v, imagined[k][pick].to(dev)]) if k in imagined else v for k, v in b.items()}
+            b = {k: torch.cat([v, imagined[k][pick].to(dev)]) for k, v in b.items()}
         loss, _ = _loss(heads, b, value)
-        if probes:
-            real = slice(0, cfg.batch - n_imag)  # imagined transitions have no physical state
-            state_loss = sum(p.loss(b["z_t"][real], b["z_next"][real], b["state"]) for p in probes)
-            loss = loss + cfg.state_weight * state_loss
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)

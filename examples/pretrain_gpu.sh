@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# How the shipped pretrained Push model is made on one GPU, inside a fixed wall-clock budget:
+# The GPU recipe (it made the previous shipped model; the shipped one now was trained on a 2-core CPU, see README):
 # collect Push data with all cores, train codecs, then dynamics, then pack the model.
 #   examples/pretrain_gpu.sh OUT_DIR [BUDGET_SECONDS]
 # Settings can be scaled down for a dry run on a CPU: EPISODES=20 RANDOM_EPISODES=6 WORKERS=2.

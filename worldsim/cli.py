@@ -129,6 +129,8 @@ def _evaluate_policies(args: argparse.Namespace) -> None:
     from .evaluation.report import write_json
     from .simulator.vector_env import WorldModelVectorEnv
 
+    if args.episodes < 1:
+        raise ValueError(f"--episodes must be >= 1 (starting states per policy), got {args.episodes}")
     # one sub-env per start: every start of a policy is imagined in one batch (_evaluate resolved args.run already)
     learned = WorldModelVectorEnv(args.episodes, run=args.run, real_env=args.env)
     real = gym.make(learned.model.config.env_id, **learned.model.config.env_kwargs)

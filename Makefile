@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-# make demo: the whole main job at small scale (13.5 min measured on 2 CPU cores); make demo DEMO_ARGS=--pretrained: 2.5 min
+# make demo: the whole main job at small scale (13.2 min measured on 2 CPU cores); make demo DEMO_ARGS=--pretrained: 2.5 min
 DEMO_ARGS ?=
 demo: $(STAMP)
 	$(BIN)/worldsim demo --out runs/demo $(DEMO_ARGS)

@@ -3,7 +3,7 @@
 Scripted robots in Push and Drop (mp4 with sound), then for Push: collect, train codecs and dynamics,
 evaluate both, imagine beside the real env (mp4 with stereo sound), judge policies in the learned vs the real
 simulator, plan in the learned model beside the oracle, and one round of post-training from real feedback.
-With `pretrained=True` the shipped model replaces collection and training (2.5 minutes instead of 13.5 on 2 CPU cores).
+With `pretrained=True` the shipped model replaces collection and training (2.5 minutes instead of 13.2 on 2 CPU cores).
 Every stage resumes: a second run after a kill skips what is done.
 """
 

@@ -23,7 +23,7 @@ class UNetConfig:
     action_dim: int = 2  # A
     context: int = 4  # K past steps
     latent_size: int = 8  # h = w of the frame latent
-    width: int = 64  # channels at 8x8; 2x at 4x4 (64: 2.0M parameters; 128, the shipped model: 5.8M)
+    width: int = 64  # channels at 8x8; 2x at 4x4 (64, the shipped model: 2.0M parameters; 128: 5.8M)
     blocks: int = 2  # residual blocks per level and direction
     emb: int = 256  # conditioning embedding size
 

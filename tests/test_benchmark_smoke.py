@@ -48,3 +48,26 @@ def test_value_truth_benchmark_scores_a_value_head_against_expert_returns(tiny_w
     assert proc.returncode == 0, proc.stderr
     start = json.loads(out.read_text())["starts"][str(run)][0]
     assert start["points"] > 20 and -1.0 <= start["rho"] <= 1.0 and start["regret"] >= 0.0 and start["mae"] > 0.0
+
+
+def test_noise_tolerance_scores_correlate_with_the_truth_as_asked():
+    import importlib.util
+
+    import numpy as np
+
+    spec = importlib.util.spec_from_file_location("plan_noise_tolerance", ROOT / "benchmarks" / "plan_noise_tolerance.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    rng = np.random.default_rng(0)
+    truth = rng.standard_normal(20000) * 3.0 + 1.0
+    for c in (0.9, 0.5):
+        assert abs(np.corrcoef(mod.noisy_scores(truth, c, rng), truth)[0, 1] - c) < 0.02
+    exact = mod.noisy_scores(truth, 1.0, rng)
+    assert (np.argsort(exact) == np.argsort(truth)).all()
+    for bad in (0.0, 1.5):
+        try:
+            mod.noisy_scores(truth, bad, rng)
+        except ValueError as e:
+            assert "correlation" in str(e)
+        else:
+            raise AssertionError(f"correlation {bad} was accepted")

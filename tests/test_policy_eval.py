@@ -111,10 +111,13 @@ def test_evaluate_policies_command(tiny_world, tmp_path):
     _, run = tiny_world
     out = tmp_path / "policies.json"
     proc = subprocess.run([sys.executable, "-m", "worldsim.cli", "evaluate", "policies", "--run", str(run),
-                           "--episodes", "2", "--policies", "visual:0.0", "random", "still", "--out", str(out)],
+                           "--episodes", "2", "--policies", "visual:0.0", "random", "still", "--denoising-steps", "2",
+                           "--out", str(out)],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
+    assert "evaluate policies" in proc.stderr  # the progress bar
     report = json.loads(out.read_text())
+    assert report["denoising_steps"] == 2
     assert [p["name"] for p in report["policies"]] == ["visual:0.0", "random", "still"]
     for key in ("real_return", "learned_return", "real_success", "learned_success", "real_returns", "learned_returns"):
         assert all(key in p for p in report["policies"])

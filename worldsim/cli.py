@@ -90,7 +90,6 @@ def _train(args: argparse.Namespace) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from .codecs.evaluate import evaluate_codecs
-
     from .pretrained import resolve_run
 
     args.run = str(resolve_run(args.run))
@@ -132,13 +131,13 @@ def _evaluate_policies(args: argparse.Namespace) -> None:
     if args.episodes < 1:
         raise ValueError(f"--episodes must be >= 1 (starting states per policy), got {args.episodes}")
     # one sub-env per start: every start of a policy is imagined in one batch (_evaluate resolved args.run already)
-    learned = WorldModelVectorEnv(args.episodes, run=args.run, real_env=args.env)
+    learned = WorldModelVectorEnv(args.episodes, run=args.run, denoising_steps=args.denoising_steps, real_env=args.env)
     real = gym.make(learned.model.config.env_id, **learned.model.config.env_kwargs)
     space = real.action_space
     policies = {spec: functools.partial(policy_from_spec, spec, space, world_model=learned.model)
                 for spec in args.policies}
     report = evaluate_policies(real, learned, policies, args.episodes, seed=args.seed)
-    write_json(args.out, {"run": args.run, **report})
+    write_json(args.out, {"run": args.run, "denoising_steps": args.denoising_steps, **report})
     policy_scatter(report, Path(args.out).with_suffix(".png"))
     print(json.dumps({k: report[k] for k in ("pearson", "spearman", "mmrv", "spearman_90", "mmrv_90")}, indent=2))
 
@@ -366,7 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="dynamics: held-out episodes used; policies: episodes per policy (default 20 each); "
                          "candidates: starting states (default 6)")
     ev.add_argument("--denoising-steps", type=int, default=None,
-                    help="sampler steps (default 3 for dynamics, 1 for candidates, as the planners use)")
+                    help="sampler steps per imagined step (default 3 for dynamics and policies, 1 for candidates, as the planners use)")
     ev.add_argument("--pairs", type=int, default=20, help="dynamics: action-following pairs (default 20)")
     ev.add_argument("--no-reencode", action="store_true",
                     help="dynamics: keep the sampled latents as context instead of re-encoding each imagined step")

@@ -6,6 +6,7 @@ from typing import Any, Callable
 
 import gymnasium as gym
 import numpy as np
+from tqdm import tqdm
 
 PolicyFactory = Callable[[int], Any]  # seed -> Policy
 
@@ -106,23 +107,30 @@ def bootstrap_agreement(real: np.ndarray, learned: np.ndarray, draws: int = 1000
 
 
 def evaluate_policies(real_env: gym.Env, learned_env: gym.Env | gym.vector.VectorEnv, policies: dict[str, PolicyFactory],
-                      episodes: int, seed: int = 0, success_reward: float | None = 0.5) -> dict[str, Any]:
+                      episodes: int, seed: int = 0, success_reward: float | None = 0.5,
+                      progress: bool = True) -> dict[str, Any]:
     """Each policy from the same starting states in both simulators; agreement of their returns across policies,
     with bootstrap intervals over the starts. A batched learned env (one sub-env per start) steps all starts at once."""
     seeds = [seed + i for i in range(episodes)]
     rows, real_all, learned_all = [], [], []
+    bar = tqdm(total=2 * len(policies), desc="evaluate policies", unit="sim", disable=not progress)
     for name, factory in policies.items():
+        bar.set_postfix(policy=name, sim="real")
         real_r, real_s = run_policy(real_env, factory, seeds, success_reward, learned=False)
+        bar.update(1)
+        bar.set_postfix(policy=name, sim="learned")
         if isinstance(learned_env, gym.vector.VectorEnv):
             learned_r, learned_s = run_policy_batched(learned_env, factory, seeds, success_reward)
         else:
             learned_r, learned_s = run_policy(learned_env, factory, seeds, success_reward, learned=True)
+        bar.update(1)
         rows.append({"name": name, "real_return": float(real_r.mean()), "learned_return": float(learned_r.mean()),
                      "real_success": float(real_s.mean()), "learned_success": float(learned_s.mean()),
                      "real_return_se": float(real_r.std(ddof=1) / np.sqrt(episodes)) if episodes > 1 else 0.0,
                      "real_returns": real_r.tolist(), "learned_returns": learned_r.tolist()})
         real_all.append(real_r)
         learned_all.append(learned_r)
+    bar.close()
     real = np.array([r["real_return"] for r in rows])
     learned = np.array([r["learned_return"] for r in rows])
     return {"policies": rows, "episodes": episodes, "pearson": pearson(real, learned),

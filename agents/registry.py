@@ -55,7 +55,8 @@ class HoldStill:
 def policy_from_spec(spec: str, action_space: gym.spaces.Box, seed: int, world_model: object | None = None) -> Policy:
     """Observation-only policies by spec, usable in real and learned envs alike:
     `visual:NOISE[:GAIN]` (colour-based pusher with Gaussian action noise; a lower GAIN, default 0.25, moves more
-    slowly), `random` (persistent walk), `still`, and
+    slowly), `late:STEPS` (a random walk for STEPS steps, then `visual:0`: less time left to push, so graded
+    quality), `random` (persistent walk), `still`, and
     `cem` / `mppi` (MPC planning in `world_model` from what it sees; needs the model)."""
     from .visual import VisualPush
 
@@ -67,6 +68,13 @@ def policy_from_spec(spec: str, action_space: gym.spaces.Box, seed: int, world_m
         except ValueError:
             raise ValueError(f"policy spec {spec!r}: use visual:NOISE or visual:NOISE:GAIN with numbers, "
                              f"e.g. visual:0.3 or visual:0:0.1") from None
+    if name == "late":
+        try:
+            delay = int(arg)
+        except ValueError:
+            raise ValueError(f"policy spec {spec!r}: use late:STEPS with a whole number of random-walk steps, "
+                             f"e.g. late:40") from None
+        return SwitchingPolicy(RandomWalkPolicy(action_space, seed=seed), VisualPush(noise=0.0, seed=seed), delay)
     if name == "random":
         return RandomWalkPolicy(action_space, seed=seed)
     if name == "still":
@@ -78,7 +86,7 @@ def policy_from_spec(spec: str, action_space: gym.spaces.Box, seed: int, world_m
         from .mpc import MPCPolicy
 
         return MPCPolicy(LearnedModel(world_model, seed=seed), int(np.prod(action_space.shape)), name, seed=seed)
-    raise ValueError(f"unknown policy spec {spec!r}; use visual:NOISE[:GAIN], random, still, cem or mppi")
+    raise ValueError(f"unknown policy spec {spec!r}; use visual:NOISE[:GAIN], late:STEPS, random, still, cem or mppi")
 
 
 def make_policy(name: str, env: gym.Env, seed: int) -> Policy:

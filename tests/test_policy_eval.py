@@ -60,6 +60,23 @@ def test_policy_specs():
         policy_from_spec("cem", space, 0)
     with pytest.raises(ValueError, match="unknown policy spec"):
         policy_from_spec("teleport", space, 0)
+    with pytest.raises(ValueError, match="late:STEPS"):
+        policy_from_spec("late:soon", space, 0)
+
+
+def test_late_policy_walks_at_random_then_pushes():
+    from worldsim.agents.random_walk import RandomWalkPolicy
+
+    env = gym.make("worldsim/Push-v0")
+    obs, _ = env.reset(seed=3)
+    late, walk, push = (policy_from_spec("late:3", env.action_space, 5), RandomWalkPolicy(env.action_space, seed=5),
+                        VisualPush(noise=0.0, seed=5))
+    for p in (late, walk, push):
+        p.reset()
+    for t in range(6):
+        a, a_walk, a_push = late.act(obs), walk.act(obs), push.act(obs)
+        np.testing.assert_array_equal(a, a_walk if t < 3 else a_push)
+        obs, *_ = env.step(a)
 
 
 def test_planner_spec_acts_from_observations_alone(tiny_world):

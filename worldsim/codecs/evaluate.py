@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from ..data.bank import load_bank
 from ..evaluation.metrics import (dbfs, event_steps, f1, mel_l1, onset_counts, psnr, psnr_masked,
@@ -72,13 +73,13 @@ def _dataset_report(model: Codecs, root: str) -> tuple[dict[str, Any], np.ndarra
     return report, strip
 
 
-def evaluate_codecs(run: str | Path, data: list[str | Path], out: str | Path) -> dict[str, Any]:
+def evaluate_codecs(run: str | Path, data: list[str | Path], out: str | Path, progress: bool = True) -> dict[str, Any]:
     """Evaluate the codecs of `run` on the val split of each dataset; write `out` (JSON) and a PNG beside it."""
     import imageio.v2 as imageio
 
     model = load_codecs(run)
     per, strips = [], []
-    for root in data:
+    for root in tqdm(data, desc="evaluate codecs", unit="dataset", disable=not progress):
         rep, strip = _dataset_report(model, str(root))
         per.append(rep)
         strips.append(strip)

@@ -8,6 +8,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from ..data.dataset import open_dataset
 from ..data.episode import load_episode
@@ -98,13 +99,13 @@ def _real_rollout(env_info: dict, meta: dict, ep: dict, t0: int, actions: np.nda
 
 
 def action_following(model: WorldModel, episodes: list, pairs: int, horizon: int, denoising_steps: int,
-                     generator: torch.Generator, reencode: bool = True) -> float:
+                     generator: torch.Generator, reencode: bool = True, progress: bool = True) -> float:
     """Fraction of pairs where the rollout imagined under A is closer (foreground PSNR) to real-under-A than to real-under-B.
 
     A: the logged actions from t0; B: the same actions mirrored (-A), a clearly different motion.
     """
     wins, n = 0, 0
-    for i in range(pairs):
+    for i in tqdm(range(pairs), desc="action following", unit="pair", disable=not progress):
         ep, meta, env_info = episodes[i % len(episodes)]
         t0 = model.context - 1 + (i // len(episodes)) * 7 % max(1, len(ep["actions"]) - horizon - model.context)
         a = ep["actions"][t0:t0 + horizon]
@@ -121,7 +122,7 @@ def action_following(model: WorldModel, episodes: list, pairs: int, horizon: int
 
 def evaluate_dynamics(run: str | Path, data: list[str | Path], out: str | Path, horizon: int = 16,
                       starts_per_episode: int = 4, max_episodes: int | None = 20, denoising_steps: int = 3,
-                      pairs: int = 20, seed: int = 0, reencode: bool = True) -> dict[str, Any]:
+                      pairs: int = 20, seed: int = 0, reencode: bool = True, progress: bool = True) -> dict[str, Any]:
     """Open-loop metrics per horizon step on val episodes; JSON report at `out` and a PSNR-vs-horizon PNG beside it."""
     model = load_world_model(run)
     gen = torch.Generator().manual_seed(seed)
@@ -133,7 +134,7 @@ def evaluate_dynamics(run: str | Path, data: list[str | Path], out: str | Path, 
     cnt = {key: np.zeros(H) for key in ("n", "nf")}
     tp = fp = fn = 0
     mel, reward_err = [], []
-    for ep, meta, _ in episodes:
+    for ep, meta, _ in tqdm(episodes, desc="open-loop rollouts", unit="episode", disable=not progress):
         T = len(ep["actions"])
         starts = sorted({int(s) for s in np.linspace(k - 1, T - H, starts_per_episode).round()} - {-1})
         acts = np.stack([ep["actions"][t:t + H] for t in starts])
@@ -163,7 +164,8 @@ def evaluate_dynamics(run: str | Path, data: list[str | Path], out: str | Path, 
         "baseline_psnr": to_psnr(sq["b"], cnt["n"]), "baseline_psnr_foreground": to_psnr(sq["bf"], cnt["nf"]),
         "onset_f1": f1(tp, fp, fn), "onset_counts": {"tp": tp, "fp": fp, "fn": fn}, "audio_horizon": min(AUDIO_HORIZON, H),
         "mel_l1": float(np.mean(mel)), "reward_mae": float(np.mean(reward_err)),
-        "action_following": action_following(model, episodes, pairs, 8, denoising_steps, gen, reencode) if pairs else None,
+        "action_following": action_following(model, episodes, pairs, 8, denoising_steps, gen, reencode,
+                                             progress) if pairs else None,
     }
     report["next_step_psnr"] = report["psnr"][0]
     report["foreground_gain_db"] = [a - b for a, b in zip(report["psnr_foreground"], report["baseline_psnr_foreground"])]

@@ -365,14 +365,16 @@ def build_parser() -> argparse.ArgumentParser:
                     help="dynamics: held-out episodes used; policies: episodes per policy (default 20 each); "
                          "candidates: starting states (default 6)")
     ev.add_argument("--denoising-steps", type=int, default=None,
-                    help="sampler steps per imagined step (default 3 for dynamics and policies, 1 for candidates, as the planners use)")
+                    help="sampler steps per imagined step (default 3 for dynamics and policies, 1 for candidates, "
+                         "as the planners use)")
     ev.add_argument("--pairs", type=int, default=20, help="dynamics: action-following pairs (default 20)")
     ev.add_argument("--no-reencode", action="store_true",
                     help="dynamics: keep the sampled latents as context instead of re-encoding each imagined step")
     ev.add_argument("--env", default=None, help="policies: real env id (default: the model's)")
     ev.add_argument("--policies", nargs="+", default=["visual:0.0", "visual:1.0", "visual:0:0.1", "visual:0:0.05",
                                                        "random", "still"],
-                    help="policies: specs visual:NOISE[:GAIN], late:STEPS, random, still, cem, mppi (planners in the model; slow) "
+                    help="policies: specs visual:NOISE[:GAIN], late:STEPS, random, still, cem, mppi (planners in the "
+                         "model; slow) "
                          "(default: six policies; real Push returns over 48 starts -7.3, -7.6, -7.6, -18.2, -32.3, -30.1)")
     ev.add_argument("--seed", type=int, default=None,
                     help="policies and candidates: first starting-state seed (default 2000 and 1000)")

@@ -13,9 +13,7 @@ elites), on the same starts (seeds 1000 ..).
 from __future__ import annotations
 
 import argparse
-import json
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -64,15 +62,17 @@ def main() -> None:
     p.add_argument("--correlations", type=float, nargs="+", default=[1.0, 0.9, 0.68, 0.41])
     p.add_argument("--episodes", type=int, default=6)
     a = p.parse_args()
+    if a.episodes < 1 or not all(0.0 < c <= 1.0 for c in a.correlations):
+        p.error(f"--episodes must be >= 1 and every correlation in (0, 1]; got {a.episodes} and {a.correlations}")
+    from worldsim.evaluation.report import write_json
+
     t0 = time.time()
     results = []
     for c in a.correlations:
         results.append(one(c, a.episodes))
         print(f"correlation {c:g}: success {results[-1]['success_rate']:.2f} return {results[-1]['mean_return']:+.1f}",
               flush=True)
-    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(a.out).write_text(json.dumps({"seconds": round(time.time() - t0, 1), "episodes": a.episodes,
-                                       "results": results}, indent=2))
+    write_json(a.out, {"seconds": round(time.time() - t0, 1), "episodes": a.episodes, "results": results})
 
 
 if __name__ == "__main__":

@@ -33,6 +33,11 @@ class LearnedModel:
             img = torch.as_tensor(np.asarray(goal_image, np.uint8))[None].to(model.device)
             self._goal = model.codecs.encode_frames(img)
 
+    @property
+    def state(self) -> LatentState | None:
+        """The latent state of the context observed last (None before the first observation)."""
+        return self._state
+
     def observe(self, obs: dict[str, Any], action: np.ndarray | None) -> None:
         """Append the real step; before K steps exist the first one is repeated (as in training)."""
         a = np.zeros(self.wm.config.unet.action_dim, np.float32) if action is None else np.asarray(action, np.float32)

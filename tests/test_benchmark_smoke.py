@@ -70,3 +70,34 @@ def test_noise_tolerance_scores_correlate_with_the_truth_as_asked():
     for bad in (0.0, 1.5):
         with pytest.raises(ValueError, match="correlation must lie in"):
             mod.noisy_scores(truth, bad, rng)
+
+
+def test_position_probe_reads_real_and_imagined_positions(tiny_world, tmp_path):
+    data, run = tiny_world
+    out = tmp_path / "probe.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "position_probe.py"), str(run), "--data", str(data),
+                           "--minutes", "0.05", "--starts", "1", "--probe-steps", "0", "3", "--samples", "4",
+                           "--horizon", "2", "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    r = json.loads(out.read_text())
+    assert r["bodies"] == ["pusher", "target", "can", "block"] and r["states"] == 2
+    for mode in ("euler1", "euler3", "euler1_reencoded"):
+        errors = r["imagined_error_cm_median"][mode]["pusher"]
+        assert len(errors) == 2 and all(e >= 0 for e in errors)
+        assert -1.0 <= r["spearman_task_reward"][mode] <= 1.0
+    assert r["probe_val_error_cm"]["target"]["median"] > 0 and r["real_displacement_rms_cm"]["pusher"] > 0
+
+
+def test_position_probe_finds_every_bodys_planar_coordinates():
+    import gymnasium as gym
+    import worldsim  # noqa: F401
+
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("position_probe", ROOT / "benchmarks" / "position_probe.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    u = gym.make("worldsim/Push-v0").unwrapped
+    coords = mod.planar_coordinates(u.model)
+    assert coords["pusher"] == [u._pusher_qadr, u._pusher_qadr + 1]
+    assert coords["target"] == [u._qadr["target"], u._qadr["target"] + 1]

@@ -11,7 +11,7 @@ import pytest
 import worldsim  # noqa: F401
 from worldsim.agents import VisualPush, policy_from_spec
 from worldsim.agents.visual import find_objects
-from worldsim.evaluation.policies import bootstrap_agreement, mmrv, pearson, spearman
+from worldsim.evaluation.policies import bootstrap_agreement, mmrv, neighbour_pairs, pearson, spearman
 
 
 def test_rank_measures():
@@ -32,6 +32,23 @@ def test_bootstrap_interval_is_tight_when_starts_agree_and_wide_when_they_do_not
     noisy = bootstrap_agreement(real, levels + rng.normal(0, 40, (6, 16)), draws=200)
     lo, hi = noisy["spearman_90"]
     assert lo < 0.5 < hi <= 1.0 and noisy["mmrv_90"][1] > 0.1
+
+
+def test_neighbour_pairs_count_only_the_levels_reality_tells_apart():
+    rng = np.random.default_rng(0)
+    start = rng.normal(0, 30, 24)  # per-start difficulty, shared by every policy: paired differences remove it
+    real = np.stack([start + 10, start, start - 20]) + rng.normal(0, 1, (3, 24))
+    real = np.insert(real, 1, real[0] - 0.1 + np.tile([1.0, -1.0], 12), axis=0)  # 0.1 below "a", 1 either way
+    learned = np.stack([real[0], real[1] + 5, real[2], real[3]])  # swaps the first two, which reality ties
+    r = neighbour_pairs(["a", "b", "c", "d"], real, learned)
+    assert [p["worse"] for p in r["neighbour_pairs"]] == ["b", "c", "d"]
+    assert [p["clear"] for p in r["neighbour_pairs"]] == [False, True, True] and r["levels"] == 3
+    assert r["learned_agrees_on_clear_pairs"] and not r["neighbour_pairs"][0]["learned_agrees"]
+    r = neighbour_pairs(["a", "b", "c", "d"], real, np.stack([real[0], real[1], real[3], real[2]]))
+    assert not r["learned_agrees_on_clear_pairs"]
+    # a gap that is certain but tiny against the range (same walk, 0.5 apart: 1.7% of 30) is not a level
+    tiny = neighbour_pairs(["a", "b", "c"], np.stack([start, start - 0.5, start - 30]), np.stack([start] * 3))
+    assert tiny["neighbour_pairs"][0]["real_diff_se"] < 1e-9 and tiny["levels"] == 2
 
 
 def test_visual_pusher_sees_the_scene_and_pushes_from_pixels():
@@ -138,4 +155,4 @@ def test_evaluate_policies_command(tiny_world, tmp_path):
     assert [p["name"] for p in report["policies"]] == ["visual:0.0", "random", "still"]
     for key in ("real_return", "learned_return", "real_success", "learned_success", "real_returns", "learned_returns"):
         assert all(key in p for p in report["policies"])
-    assert {"pearson", "spearman", "mmrv", "spearman_90", "mmrv_90"} <= set(report) and out.with_suffix(".png").exists()
+    assert {"pearson", "spearman", "mmrv", "spearman_90", "mmrv_90", "levels", "neighbour_pairs"} <= set(report) and out.with_suffix(".png").exists()

@@ -139,7 +139,8 @@ def _evaluate_policies(args: argparse.Namespace) -> None:
     report = evaluate_policies(real, learned, policies, args.episodes, seed=args.seed)
     write_json(args.out, {"run": args.run, "denoising_steps": args.denoising_steps, **report})
     policy_scatter(report, Path(args.out).with_suffix(".png"))
-    print(json.dumps({k: report[k] for k in ("pearson", "spearman", "mmrv", "spearman_90", "mmrv_90")}, indent=2))
+    print(json.dumps({k: report[k] for k in ("pearson", "spearman", "mmrv", "spearman_90", "mmrv_90", "levels",
+                                             "learned_agrees_on_clear_pairs")}, indent=2))
 
 
 def _evaluate_candidates(args: argparse.Namespace) -> None:

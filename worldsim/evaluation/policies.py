@@ -106,6 +106,27 @@ def bootstrap_agreement(real: np.ndarray, learned: np.ndarray, draws: int = 1000
     return {"spearman_90": band(rho), "mmrv_90": band(viol)}
 
 
+def neighbour_pairs(names: list[str], real: np.ndarray, learned: np.ndarray, min_gap: float = 0.05) -> dict[str, Any]:
+    """Policies ordered by real mean return, each next to the one below it: the paired real difference over the same
+    starts (returns [P, N]) and its standard error, whether it is clear (more than 2 standard errors and at least
+    `min_gap` of the range of the policies' real means: a gap MMRV would notice), and whether the learned simulator
+    orders the pair the same way. Rank agreement means little across pairs reality cannot tell apart; the clear
+    pairs count the set's distinguishable levels."""
+    order = np.argsort(-real.mean(1), kind="stable")
+    n = real.shape[1]
+    span = float(np.ptp(real.mean(1)))
+    pairs = []
+    for hi, lo in zip(order[:-1], order[1:]):
+        d = real[hi] - real[lo]
+        se = float(d.std(ddof=1) / np.sqrt(n)) if n > 1 else float("inf")
+        learned_diff = float((learned[hi] - learned[lo]).mean())
+        pairs.append({"better": names[hi], "worse": names[lo], "real_diff": float(d.mean()), "real_diff_se": se,
+                      "clear": bool(d.mean() > max(2 * se, min_gap * span)), "learned_diff": learned_diff, "learned_agrees": learned_diff > 0})
+    clear = [p for p in pairs if p["clear"]]
+    return {"neighbour_pairs": pairs, "clear_pairs": len(clear), "levels": len(clear) + 1,
+            "learned_agrees_on_clear_pairs": all(p["learned_agrees"] for p in clear)}
+
+
 def evaluate_policies(real_env: gym.Env, learned_env: gym.Env | gym.vector.VectorEnv, policies: dict[str, PolicyFactory],
                       episodes: int, seed: int = 0, success_reward: float | None = 0.5,
                       progress: bool = True) -> dict[str, Any]:
@@ -135,4 +156,5 @@ def evaluate_policies(real_env: gym.Env, learned_env: gym.Env | gym.vector.Vecto
     learned = np.array([r["learned_return"] for r in rows])
     return {"policies": rows, "episodes": episodes, "pearson": pearson(real, learned),
             "spearman": spearman(real, learned), "mmrv": mmrv(real, learned),
-            **bootstrap_agreement(np.stack(real_all), np.stack(learned_all))}
+            **bootstrap_agreement(np.stack(real_all), np.stack(learned_all)),
+            **neighbour_pairs([r["name"] for r in rows], np.stack(real_all), np.stack(learned_all))}

@@ -89,10 +89,11 @@ def test_position_probe_reads_real_and_imagined_positions(tiny_world, tmp_path):
 
 
 def test_position_probe_finds_every_bodys_planar_coordinates():
-    import gymnasium as gym
-    import worldsim  # noqa: F401
-
     import importlib.util
+
+    import gymnasium as gym
+
+    import worldsim  # noqa: F401
 
     spec = importlib.util.spec_from_file_location("position_probe", ROOT / "benchmarks" / "position_probe.py")
     mod = importlib.util.module_from_spec(spec)

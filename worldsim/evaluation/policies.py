@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any, Callable
 
 import gymnasium as gym
@@ -116,7 +117,7 @@ def neighbour_pairs(names: list[str], real: np.ndarray, learned: np.ndarray, min
     n = real.shape[1]
     span = float(np.ptp(real.mean(1)))
     pairs = []
-    for hi, lo in zip(order[:-1], order[1:]):
+    for hi, lo in pairwise(order):
         d = real[hi] - real[lo]
         se = float(d.std(ddof=1) / np.sqrt(n)) if n > 1 else float("inf")
         learned_diff = float((learned[hi] - learned[lo]).mean())

@@ -5,8 +5,9 @@
 A small keypoint network (spatial softmax, Levine et al. 2016) learns to read every body's planar position from one
 frame latent, on the real latents of the data's training split (positions from the episodes' logged qpos). Then,
 from real states of the planning starts (seeds 1000 .., after 0 / 20 / 40 scripted steps), coloured-noise plans as
-the planners draw them are run in the real simulator and imagined by the model (1 denoising step as the planners
-imagine, 3 as the learned env does, and 1 with every step re-encoded), and the probe reads every imagined step.
+the planners draw them are run in the real simulator and imagined by the model (1 or 3 denoising steps, each with
+and without re-encoding every step: the planners imagine with 1 and none, the learned env with 3 and re-encoding),
+and the probe reads every imagined step.
 Reported, per body: the probe's error on held-out real latents; the imagined position error per horizon step; and
 how far imagination moves each body compared with reality (the slope and correlation of the imagined displacement
 on the real one, each measured from the probe's read of the real start frame). Spearman rho of the env's task
@@ -39,7 +40,8 @@ from worldsim.evaluation.report import write_json
 from worldsim.pretrained import resolve_run
 from worldsim.runtime import autocast
 
-MODES = {"euler1": (1, False), "euler3": (3, False), "euler1_reencoded": (1, True)}
+MODES = {"euler1": (1, False), "euler3": (3, False), "euler1_reencoded": (1, True),
+         "euler3_reencoded": (3, True)}  # (sampler steps, re-encode): planners imagine as the first, the learned env as the last
 
 
 def planar_coordinates(model: mujoco.MjModel) -> dict[str, list[int]]:

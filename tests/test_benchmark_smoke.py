@@ -81,7 +81,7 @@ def test_position_probe_reads_real_and_imagined_positions(tiny_world, tmp_path):
     assert proc.returncode == 0, proc.stderr
     r = json.loads(out.read_text())
     assert r["bodies"] == ["pusher", "target", "can", "block"] and r["states"] == 2
-    for mode in ("euler1", "euler3", "euler1_reencoded"):
+    for mode in ("euler1", "euler3", "euler1_reencoded", "euler3_reencoded"):
         errors = r["imagined_error_cm_median"][mode]["pusher"]
         assert len(errors) == 2 and all(e >= 0 for e in errors)
         assert -1.0 <= r["spearman_task_reward"][mode] <= 1.0

@@ -35,6 +35,7 @@ from worldsim.data.episode import load_episode
 from worldsim.data.windows import split_of
 from worldsim.dynamics.heads import keypoint_stem
 from worldsim.dynamics.model import LatentState, WorldModel, load_world_model
+from worldsim.evaluation.candidates import real_rollouts
 from worldsim.evaluation.policies import spearman
 from worldsim.evaluation.report import write_json
 from worldsim.pretrained import resolve_run
@@ -128,25 +129,6 @@ def imagine_positions(wm: WorldModel, read, state: LatentState, plans: np.ndarra
     return np.stack(out, 1)
 
 
-def real_rollouts(env: gym.Env, plans: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every plan run from the env's current state: qpos [N, H, nq], frames [N, H, ...], returns [N]."""
-    u = env.unwrapped
-    start = u.snapshot()
-    qpos, frames, returns = [], [], []
-    for plan in plans:
-        u.restore(start)
-        total = 0.0
-        for a in plan:
-            obs, r, *_ = u.step(a)
-            qpos.append(u.data.qpos.copy())
-            frames.append(obs["image"])
-            total += float(r)
-        returns.append(total)
-    u.restore(start)
-    n, h = plans.shape[:2]
-    return np.stack(qpos).reshape(n, h, -1), np.stack(frames).reshape(n, h, *frames[0].shape), np.asarray(returns)
-
-
 def _slope(true: np.ndarray, pred: np.ndarray) -> dict[str, float]:
     """Least-squares slope of pred on true, and their correlation (1 and 1: imagination moves it as reality does)."""
     true, pred = true.ravel(), pred.ravel()
@@ -185,10 +167,11 @@ def main() -> None:
     bodies = list(coords)
     by_body = lambda e: e.reshape(*e.shape[:-1], len(bodies), 2)  # noqa: E731
     norm = lambda e: np.linalg.norm(by_body(e), axis=-1)  # noqa: E731  per-body distance, same units as qpos (m)
+    val_dist = norm(err_val)
     report = {"run": args.run, "data": args.data, "bodies": bodies, "frames": {"train": int((split == "train").sum()),
               "val": len(val)}, "probe_minutes": args.minutes,
-              "probe_val_error_cm": {b: {"median": round(float(np.median(norm(err_val)[:, i])) * 100, 2),
-                                         "p90": round(float(np.quantile(norm(err_val)[:, i], 0.9)) * 100, 2)}
+              "probe_val_error_cm": {b: {"median": round(float(np.median(val_dist[:, i])) * 100, 2),
+                                         "p90": round(float(np.quantile(val_dist[:, i], 0.9)) * 100, 2)}
                                      for i, b in enumerate(bodies)}}
     rng = np.random.default_rng(0)
     errs = {m: [] for m in MODES}
@@ -210,7 +193,7 @@ def main() -> None:
             plans = np.clip(colored_noise(2.0, (args.samples, args.horizon, *env.action_space.shape), rng),
                             -1, 1).astype(np.float32)
             q0 = env.unwrapped.data.qpos.copy()
-            qpos, frames, real = real_rollouts(env, plans)
+            frames, _, real, qpos = real_rollouts(env, plans)
             with torch.no_grad():
                 z0 = read(wm.codecs.encode_frames(torch.from_numpy(np.asarray(obs["image"]))[None]))
                 on_real = read(wm.codecs.encode_frames(torch.from_numpy(frames.reshape(-1, *frames.shape[2:]))))

@@ -81,7 +81,7 @@ def test_candidate_ranking_report_and_real_returns_match_the_oracle(tiny_world, 
 
     from worldsim.agents import make_policy
     from worldsim.dynamics.model import load_world_model
-    from worldsim.evaluation.candidates import _real_rollouts, evaluate_candidates
+    from worldsim.evaluation.candidates import evaluate_candidates, real_rollouts
 
     _, world = tiny_world
     model = load_world_model(world)
@@ -104,8 +104,8 @@ def test_candidate_ranking_report_and_real_returns_match_the_oracle(tiny_world, 
     plans = np.random.default_rng(0).uniform(-1, 1, (4, 3, 2)).astype(np.float32)
     oracle = OracleModel(env)
     oracle.observe({}, None)
-    frames, audio, real = _real_rollouts(env, plans)
-    assert frames.shape[:2] == (4, 3) and audio.shape[:2] == (4, 3)
+    frames, audio, real, qpos = real_rollouts(env, plans)
+    assert frames.shape[:2] == (4, 3) and audio.shape[:2] == (4, 3) and qpos.shape[:2] == (4, 3)
     np.testing.assert_allclose(real, oracle.returns(plans), atol=1e-3)  # solver warm starts differ slightly
 
 

@@ -22,12 +22,12 @@ from .policies import spearman
 from .report import write_json
 
 
-def _real_rollouts(env: gym.Env, plans: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def real_rollouts(env: gym.Env, plans: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Run every plan [N, H, A] from the env's current state (restored before each, sound and step count
-    included): frames, audio, returns."""
+    included): frames, audio, returns, and the MuJoCo qpos after every step [N, H, nq]."""
     u = env.unwrapped
     start = u.snapshot()
-    frames, audio, returns = [], [], []
+    frames, audio, returns, qpos = [], [], [], []
     for plan in plans:
         u.restore(start)
         total = 0.0
@@ -35,11 +35,13 @@ def _real_rollouts(env: gym.Env, plans: np.ndarray) -> tuple[np.ndarray, np.ndar
             obs, reward, *_ = u.step(a)
             frames.append(obs["image"])
             audio.append(obs["audio"])
+            qpos.append(u.data.qpos.copy())
             total += float(reward)
         returns.append(total)
     u.restore(start)
     n, h = plans.shape[:2]
-    return np.stack(frames).reshape(n, h, *frames[0].shape), np.stack(audio).reshape(n, h, -1), np.asarray(returns)
+    return (np.stack(frames).reshape(n, h, *frames[0].shape), np.stack(audio).reshape(n, h, -1), np.asarray(returns),
+            np.stack(qpos).reshape(n, h, -1))
 
 
 @torch.no_grad()
@@ -82,7 +84,7 @@ def evaluate_candidates(model: WorldModel, env_id: str, make_reference: Callable
                 obs, *_ = env.step(a)
                 learned.observe(obs, a)
             plans = np.clip(sample_plans(rng, (samples, horizon, *env.action_space.shape)), -1, 1).astype(np.float32)
-            frames, audio, real = _real_rollouts(env, plans)
+            frames, audio, real, _ = real_rollouts(env, plans)
             imagined = learned.returns(plans)
             with torch.no_grad():
                 z_now = model.codecs.encode_frames(torch.from_numpy(np.asarray(obs["image"]))[None])[0]

@@ -32,10 +32,20 @@ def _random_then_scripted(env: gym.Env, seed: int) -> Policy:
     return SwitchingPolicy(RandomWalkPolicy(env.action_space, seed=seed), _scripted(env, seed), switch_at)
 
 
+def _scripted_wander(env: gym.Env, seed: int) -> Policy:
+    """The scripted pusher driving the target to random points of the table (Push only), noise drawn per episode."""
+    env_id = env.spec.id if env.spec is not None else ""
+    if env_id != "worldsim/Push-v0":
+        raise ValueError(f"scripted-wander pushes Push's target; {env_id or type(env.unwrapped).__name__} has none")
+    noise = float(np.random.default_rng([seed, 1]).uniform(0.1, 0.5))
+    return ScriptedPush(env, noise=noise, seed=seed, wander=0.18)
+
+
 POLICIES: dict[str, Callable[..., Policy]] = {
     "random": lambda env, seed: RandomWalkPolicy(env.action_space, seed=seed),
     "scripted": _scripted,
     "random-scripted": _random_then_scripted,
+    "scripted-wander": _scripted_wander,
 }
 
 
@@ -55,19 +65,20 @@ class HoldStill:
 def policy_from_spec(spec: str, action_space: gym.spaces.Box, seed: int, world_model: object | None = None) -> Policy:
     """Observation-only policies by spec, usable in real and learned envs alike:
     `visual:NOISE[:GAIN]` (colour-based pusher with Gaussian action noise; a lower GAIN, default 0.25, moves more
-    slowly), `late:STEPS` (a random walk for STEPS steps, then `visual:0`: less time left to push, so graded
+    slowly), `away:NOISE[:GAIN]` (the same pusher driving the target away from the goal: worse than holding
+    still), `late:STEPS` (a random walk for STEPS steps, then `visual:0`: less time left to push, so graded
     quality), `random` (persistent walk), `still`, and
     `cem` / `mppi` (MPC planning in `world_model` from what it sees; needs the model)."""
     from .visual import VisualPush
 
     name, _, arg = spec.partition(":")
-    if name == "visual":
+    if name in ("visual", "away"):
         noise, _, gain = arg.partition(":")
         try:
-            return VisualPush(noise=float(noise or 0.0), seed=seed, gain=float(gain or 0.25))
+            return VisualPush(noise=float(noise or 0.0), seed=seed, gain=float(gain or 0.25), away=name == "away")
         except ValueError:
-            raise ValueError(f"policy spec {spec!r}: use visual:NOISE or visual:NOISE:GAIN with numbers, "
-                             f"e.g. visual:0.3 or visual:0:0.1") from None
+            raise ValueError(f"policy spec {spec!r}: use {name}:NOISE or {name}:NOISE:GAIN with numbers, "
+                             f"e.g. {name}:0.3 or {name}:0:0.1") from None
     if name == "late":
         try:
             delay = int(arg)
@@ -86,7 +97,7 @@ def policy_from_spec(spec: str, action_space: gym.spaces.Box, seed: int, world_m
         from .mpc import MPCPolicy
 
         return MPCPolicy(LearnedModel(world_model, seed=seed), int(np.prod(action_space.shape)), name, seed=seed)
-    raise ValueError(f"unknown policy spec {spec!r}; use visual:NOISE[:GAIN], late:STEPS, random, still, cem or mppi")
+    raise ValueError(f"unknown policy spec {spec!r}; use visual:NOISE[:GAIN], away:NOISE[:GAIN], late:STEPS, random, still, cem or mppi")
 
 
 def make_policy(name: str, env: gym.Env, seed: int) -> Policy:

@@ -9,21 +9,40 @@ import numpy as np
 
 
 class ScriptedPush:
-    """Get behind the target (seen from the goal), then push it to the goal; Gaussian action noise."""
+    """Get behind the target (seen from the goal), then push it to the goal; Gaussian action noise.
 
-    def __init__(self, env: gym.Env, noise: float = 0.2, seed: int | None = None, gain: float = 10.0) -> None:
+    With `wander` (a half-width in m) it pushes the target to random points of the square [-wander, wander]^2
+    instead, a new one each time it arrives: data in which the target goes where it is pushed, not only toward
+    the goal, so a world model learns contact rather than "the red block slides to the green disc".
+    """
+
+    def __init__(self, env: gym.Env, noise: float = 0.2, seed: int | None = None, gain: float = 10.0,
+                 wander: float | None = None) -> None:
         self.env = env.unwrapped
         if not hasattr(self.env, "positions") or "target" not in self.env.positions():
             raise TypeError(f"ScriptedPush needs worldsim/Push-v0, got {type(self.env).__name__}")
-        self.noise, self.gain = noise, gain
+        if wander is not None and not wander > 0:
+            raise ValueError(f"wander must be a positive half-width in metres, got {wander}")
+        self.noise, self.gain, self.wander = noise, gain, wander
         self.rng = np.random.default_rng(seed)
+        self._dest: np.ndarray | None = None
 
     def reset(self) -> None:
-        """Nothing to forget: the script reads the state each step."""
+        """Forget the wandering destination; otherwise the script reads the state each step."""
+        self._dest = None
+
+    def _destination(self, p: dict[str, np.ndarray]) -> np.ndarray:
+        """The goal, or the current random destination (redrawn on arrival) when wandering."""
+        if self.wander is None:
+            return p["goal"]
+        if self._dest is None or np.linalg.norm(self._dest - p["target"]) < 0.03:
+            self._dest = self.rng.uniform(-self.wander, self.wander, 2)
+        return self._dest
 
     def act(self, obs: dict[str, Any]) -> np.ndarray:
         """Velocity toward the staging point behind the target, or through the target toward the goal."""
         p = self.env.positions()
+        p["goal"] = self._destination(p)
         to_goal = p["goal"] - p["target"]
         direction = to_goal / (np.linalg.norm(to_goal) + 1e-9)
         stage = p["target"] - 0.085 * direction

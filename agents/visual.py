@@ -28,10 +28,14 @@ def find_objects(image: np.ndarray) -> dict[str, np.ndarray | None]:
 
 
 class VisualPush:
-    """Get behind the target (as seen from the goal) and push, all in image coordinates; Gaussian action noise."""
+    """Get behind the target (as seen from the goal) and push, all in image coordinates; Gaussian action noise.
 
-    def __init__(self, noise: float = 0.0, seed: int | None = None, gain: float = 0.25) -> None:
-        self.noise, self.gain = noise, gain
+    With `away=True` it pushes the target directly away from the goal instead (toward the goal's mirror image
+    through the target, re-aimed every step): a policy worse than doing nothing, for graded policy sets.
+    """
+
+    def __init__(self, noise: float = 0.0, seed: int | None = None, gain: float = 0.25, away: bool = False) -> None:
+        self.noise, self.gain, self.away = noise, gain, away
         self.rng = np.random.default_rng(seed)
 
     def reset(self) -> None:
@@ -42,6 +46,8 @@ class VisualPush:
         p = find_objects(obs["image"])
         a = np.zeros(2)
         if p["pusher"] is not None and p["target"] is not None and p["goal"] is not None:
+            if self.away:
+                p["goal"] = 2.0 * p["target"] - p["goal"]
             to_goal = p["goal"] - p["target"]
             dist = np.linalg.norm(to_goal)
             if dist > 2.5:

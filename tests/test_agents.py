@@ -64,3 +64,24 @@ def test_random_then_scripted_hands_over_to_the_expert_at_its_switch_step():
         obs, *_ = env.step(a)
     with pytest.raises(ValueError, match="switch_at"):
         SwitchingPolicy(walk, expert, -1)
+
+
+def test_wandering_expert_pushes_the_target_to_one_random_point_after_another():
+    from worldsim.agents.registry import make_policy
+
+    env = gym.make("worldsim/Push-v0")
+    policy = make_policy("scripted-wander", env, seed=2)
+    obs, _ = env.reset(seed=2)
+    policy.reset()
+    reached, path, last = 0, 0.0, env.unwrapped.positions()["target"]
+    for _ in range(100):
+        before = policy._dest
+        obs, *_ = env.step(policy.act(obs))
+        reached += before is not None and policy._dest is not before
+        now = env.unwrapped.positions()["target"]
+        path, last = path + float(np.linalg.norm(now - last)), now
+    assert reached >= 1 and path > 0.2, f"{reached} destinations reached, target moved {path:.2f} m"
+    with pytest.raises(ValueError, match="scripted-wander"):
+        make_policy("scripted-wander", gym.make("worldsim/Drop-v0"), seed=0)
+    with pytest.raises(ValueError, match="wander"):
+        ScriptedPush(env, wander=0.0)

@@ -51,18 +51,25 @@ def test_neighbour_pairs_count_only_the_levels_reality_tells_apart():
     assert tiny["neighbour_pairs"][0]["real_diff_se"] < 1e-9 and tiny["levels"] == 2
 
 
-def test_visual_pusher_sees_the_scene_and_pushes_from_pixels():
+def _final_goal_distance(policy: VisualPush, seed: int) -> tuple[float, float]:
     env = gym.make("worldsim/Push-v0")
-    obs, info = env.reset(seed=4)
-    found = find_objects(obs["image"])
-    assert all(v is not None for v in found.values())
-    policy = VisualPush(noise=0.0, seed=0)
-    start = info["goal_distance"]
-    done = False
+    obs, info = env.reset(seed=seed)
+    assert all(v is not None for v in find_objects(obs["image"]).values())
+    start, done = info["goal_distance"], False
     while not done:
         obs, _, term, trunc, info = env.step(policy.act(obs))
         done = term or trunc
-    assert info["goal_distance"] < start - 0.05, "the target moved clearly toward the goal"
+    return start, info["goal_distance"]
+
+
+def test_visual_pusher_sees_the_scene_and_pushes_from_pixels():
+    start, end = _final_goal_distance(VisualPush(noise=0.0, seed=0), seed=4)
+    assert end < start - 0.05, "the target moved clearly toward the goal"
+
+
+def test_away_pusher_drives_the_target_from_the_goal():
+    start, end = _final_goal_distance(policy_from_spec("away:0", gym.make("worldsim/Push-v0").action_space, 0), seed=4)
+    assert end > start + 0.05, "the target moved clearly away from the goal"
 
 
 def test_policy_specs():
@@ -72,6 +79,10 @@ def test_policy_specs():
     assert (slow.noise, slow.gain) == (0.0, 0.1) and policy_from_spec("visual:0.3", space, 0).gain == 0.25
     with pytest.raises(ValueError, match="visual:NOISE:GAIN"):
         policy_from_spec("visual:fast", space, 0)
+    away = policy_from_spec("away:0.1:0.05", space, 0)
+    assert away.away and (away.noise, away.gain) == (0.1, 0.05) and not slow.away
+    with pytest.raises(ValueError, match="away:NOISE:GAIN"):
+        policy_from_spec("away:far", space, 0)
     assert not policy_from_spec("still", space, 0).act({}).any()
     with pytest.raises(ValueError, match="plans in a world model"):
         policy_from_spec("cem", space, 0)

@@ -311,9 +311,11 @@ def build_parser() -> argparse.ArgumentParser:
     col = sub.add_parser("collect", help="roll out a policy in a real env in parallel and store a dataset")
     col.add_argument("--env", required=True, help="gymnasium id, e.g. worldsim/Push-v0")
     col.add_argument("--episodes", type=int, required=True, help="number of whole episodes wanted")
-    col.add_argument("--policy", choices=["random", "scripted", "random-scripted"], default="scripted",
+    col.add_argument("--policy", choices=["random", "scripted", "random-scripted", "scripted-wander"],
+                     default="scripted",
                      help="random: persistent random walk; scripted: expert that goes for the objects, with noise; "
-                          "random-scripted: a random walk for 0-60 steps, then the expert (diverse value targets)")
+                          "random-scripted: a random walk for 0-60 steps, then the expert (diverse value targets); "
+                          "scripted-wander: the expert pushing the target to random points (Push)")
     col.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     col.add_argument("--seed", type=int, default=0, help="dataset seed; episode i depends only on (seed, i)")
     col.add_argument("--env-kwargs", type=_json_arg, default={}, help="JSON kwargs for gymnasium.make")
@@ -374,7 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--env", default=None, help="policies: real env id (default: the model's)")
     ev.add_argument("--policies", nargs="+", default=["visual:0.0", "visual:1.0", "visual:0:0.1", "visual:0:0.05",
                                                        "random", "still"],
-                    help="policies: specs visual:NOISE[:GAIN], late:STEPS, random, still, cem, mppi (planners in the "
+                    help="policies: specs visual:NOISE[:GAIN], away:NOISE[:GAIN], late:STEPS, random, still, cem, mppi (planners in the "
                          "model; slow) "
                          "(default: six policies; real Push returns over 48 starts -7.3, -7.6, -7.6, -18.2, -32.3, -30.1)")
     ev.add_argument("--seed", type=int, default=None,

@@ -18,7 +18,7 @@ _XML = """
 <mujoco model="push">
 {preamble}
   <worldbody>
-    <camera name="top" pos="0 -0.22 0.78" xyaxes="1 0 0 0 0.96 0.28" fovy="45"/>
+    {camera}
 {table}
     <geom name="goal" type="cylinder" size="{gr} 0.0005" pos="0.1 0.1 0.0005" rgba="0.15 0.75 0.25 1"
           contype="0" conaffinity="0"/>
@@ -26,7 +26,7 @@ _XML = """
       <joint name="px" type="slide" axis="1 0 0" damping="2"/>
       <joint name="py" type="slide" axis="0 1 0" damping="2"/>
       <geom name="pusher" type="cylinder" size="0.045 0.03" mass="1.0" rgba="0.95 0.95 0.95 1"
-            contype="2" conaffinity="2"/>
+            contype="2" conaffinity="{pusher_affinity}"/>
     </body>
     <body name="target" pos="0 0 0.03">
       <freejoint/>
@@ -51,6 +51,13 @@ _XML = """
 </mujoco>
 """
 
+# By default (what the shipped model was trained on) the camera leaves the near wall out of view, and the
+# pusher (conaffinity 2) never meets the walls (contype 1), so it can leave the table. camera="top" frames
+# all four walls; solid_walls=True stops the pusher at them. Both are env kwargs, so datasets and models
+# record them and a model refuses an env that differs.
+CAMERAS = {"tilted": '<camera name="top" pos="0 -0.22 0.78" xyaxes="1 0 0 0 0.96 0.28" fovy="45"/>',
+           "top": '<camera name="top" pos="0 0 0.8" xyaxes="1 0 0 0 1 0" fovy="45"/>'}
+
 MATERIALS = {"table": "wood", "wall_n": "wood", "wall_s": "wood", "wall_e": "wood", "wall_w": "wood",
              "pusher": "plastic", "target": "wood", "can": "metal", "block": "ceramic"}
 OBJECTS = ("target", "can", "block")
@@ -64,9 +71,12 @@ class PushEnv(SceneEnv):
     """
 
     def __init__(self, width: int = 64, height: int = 64, max_episode_steps: int = 100,
-                 render_mode: str | None = None, audio: bool = True, audio_gain: float = 1.0) -> None:
+                 render_mode: str | None = None, audio: bool = True, audio_gain: float = 1.0,
+                 camera: str = "tilted", solid_walls: bool = False) -> None:
+        if camera not in CAMERAS:
+            raise ValueError(f"unknown camera {camera!r}; choose one of {sorted(CAMERAS)}")
         xml = _XML.format(preamble=preamble(max(256, width, height)), table=walled_table(TABLE + 0.04, 0.03),
-                          gr=GOAL_RADIUS)
+                          gr=GOAL_RADIUS, camera=CAMERAS[camera], pusher_affinity=3 if solid_walls else 2)
         super().__init__(xml, spaces.Box(-1.0, 1.0, (2,), np.float32), MATERIALS, "top", max_episode_steps,
                          width=width, height=height, render_mode=render_mode, audio=audio,
                          audio_gain=audio_gain)

@@ -122,3 +122,32 @@ def test_snapshot_and_restore_replay_a_step_exactly_sound_included():
         np.testing.assert_allclose(got[0]["audio"], want[0]["audio"], atol=1e-6)  # no ringing from the impacts
         assert got[1] == want[1] and got[3] == want[3] == False  # noqa: E712  (reward, not truncated)
     assert env.sim.tracker.model is env.model  # restored sound state still refers to the env's own model
+
+
+@pytest.mark.parametrize("solid", [False, True])
+def test_pusher_leaves_the_table_unless_the_walls_are_solid(solid):
+    """The default scene keeps the pusher's old bug (it passes through the walls); solid_walls stops it."""
+    from worldsim.agents import RandomWalkPolicy
+
+    env = gym.make("worldsim/Push-v0", solid_walls=solid)
+    policy = RandomWalkPolicy(env.action_space, seed=0)
+    obs, _ = env.reset(seed=0)
+    policy.reset()
+    farthest = 0.0
+    for _ in range(100):
+        obs, *_ = env.step(policy.act(obs))
+        farthest = max(farthest, float(np.abs(env.unwrapped.positions()["pusher"]).max()))
+    # the walls' inner faces are at 0.30 m and the pusher's radius is 0.045 m
+    assert (farthest < 0.26) if solid else (farthest > 0.30), f"pusher reached {farthest:.2f} m"
+
+
+def test_top_camera_frames_all_four_walls():
+    wall = np.array([0.45, 0.30, 0.18]) * 255  # WALL_RGBA, lit
+    for camera, near_wall_seen in (("top", True), ("tilted", False)):
+        image = gym.make("worldsim/Push-v0", camera=camera).reset(seed=0)[0]["image"].astype(float)
+        brown = (np.abs(image - image[..., :1] * wall / wall[0]).sum(-1) < 40) & (image[..., 0] > 60)
+        rows, cols = brown.mean(1) > 0.5, brown.mean(0) > 0.5  # a wall is a band across most of the image
+        assert rows[:8].any() and cols[:8].any() and cols[-8:].any(), f"{camera}: far and side walls in view"
+        assert rows[-8:].any() == near_wall_seen, f"{camera}: near wall in view is {rows[-8:].any()}"
+    with pytest.raises(ValueError, match="unknown camera"):
+        gym.make("worldsim/Push-v0", camera="side")

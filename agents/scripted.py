@@ -8,8 +8,17 @@ import gymnasium as gym
 import numpy as np
 
 
+STAGE = 0.085  # m behind the target's centre, where the pusher lines up
+REACH = 0.25  # m: how far from the centre the pusher's centre gets between solid walls (0.30 - radius 0.045)
+_UNITS = np.stack([np.cos(a := np.linspace(0.0, 2.0 * np.pi, 32, endpoint=False)), np.sin(a)], 1)
+
+
 class ScriptedPush:
     """Get behind the target (seen from the goal), then push it to the goal; Gaussian action noise.
+
+    Between solid walls (Push with `solid_walls=True`) it keeps its aim on the table, goes round the target on
+    the side away from a wall, and first pushes a target that sits too near a wall in the best reachable
+    direction. Without them it plans through the walls, as the pusher passes them.
 
     With `wander` (a half-width in m) it pushes the target to random points of the square [-wander, wander]^2
     instead, a new one each time it arrives: data in which the target goes where it is pushed, not only toward
@@ -39,13 +48,25 @@ class ScriptedPush:
             self._dest = self.rng.uniform(-self.wander, self.wander, 2)
         return self._dest
 
+    def _reachable_push(self, target: np.ndarray, direction: np.ndarray) -> np.ndarray | None:
+        """With solid walls: when the staging point behind the target lies beyond the pusher's reach, the push
+        direction with a reachable staging point that gains most toward `direction` (None: push as planned)."""
+        if not getattr(self.env, "solid_walls", False) or np.abs(target - STAGE * direction).max() <= REACH:
+            return None
+        ok = np.abs(target - STAGE * _UNITS).max(1) <= REACH
+        return _UNITS[int(np.argmax(np.where(ok, _UNITS @ direction, -np.inf)))] if ok.any() else None
+
     def act(self, obs: dict[str, Any]) -> np.ndarray:
         """Velocity toward the staging point behind the target, or through the target toward the goal."""
         p = self.env.positions()
         p["goal"] = self._destination(p)
         to_goal = p["goal"] - p["target"]
         direction = to_goal / (np.linalg.norm(to_goal) + 1e-9)
-        stage = p["target"] - 0.085 * direction
+        solid = getattr(self.env, "solid_walls", False)
+        detour = self._reachable_push(p["target"], direction) if np.linalg.norm(to_goal) >= 0.03 else None
+        if detour is not None:  # the target is too near a wall to be pushed straight at the goal: get it off first
+            direction, p["goal"] = detour, p["target"] + 0.1 * detour
+        stage = p["target"] - STAGE * direction
         off = p["pusher"] - stage
         along = float(off.dot(direction))
         lateral = float(np.linalg.norm(off - along * direction))
@@ -55,9 +76,14 @@ class ScriptedPush:
             aim = p["goal"] + 0.03 * direction  # aligned behind the target: push through
         elif along > -0.01 and lateral < 0.09:
             side = 1.0 if direction[0] * off[1] - direction[1] * off[0] >= 0 else -1.0  # go around, not through
-            aim = stage + 0.09 * side * np.array([-direction[1], direction[0]]) - 0.05 * direction
+            perp = np.array([-direction[1], direction[0]])
+            aim = stage + 0.09 * side * perp - 0.05 * direction
+            if solid and np.abs(aim).max() > REACH:  # that side is in the wall: go round the other way
+                aim = stage - 0.09 * side * perp - 0.05 * direction
         else:
             aim = stage
+        if solid:
+            aim = np.clip(aim, -REACH, REACH)
         a = self.gain * (aim - p["pusher"]) + self.noise * self.rng.standard_normal(2)
         return np.clip(a, -1.0, 1.0).astype(np.float32)
 

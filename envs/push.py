@@ -81,6 +81,7 @@ class PushEnv(SceneEnv):
                          width=width, height=height, render_mode=render_mode, audio=audio,
                          audio_gain=audio_gain)
         m = self.model
+        self.solid_walls = solid_walls
         self._goal_geom = m.geom("goal").id
         self._qadr = {n: m.jnt_qposadr[m.body(n).jntadr[0]] for n in OBJECTS}
         self._pusher_qadr = m.jnt_qposadr[m.joint("px").id]

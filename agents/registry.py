@@ -97,7 +97,8 @@ def policy_from_spec(spec: str, action_space: gym.spaces.Box, seed: int, world_m
         from .mpc import MPCPolicy
 
         return MPCPolicy(LearnedModel(world_model, seed=seed), int(np.prod(action_space.shape)), name, seed=seed)
-    raise ValueError(f"unknown policy spec {spec!r}; use visual:NOISE[:GAIN], away:NOISE[:GAIN], late:STEPS, random, still, cem or mppi")
+    raise ValueError(f"unknown policy spec {spec!r}; use visual:NOISE[:GAIN], away:NOISE[:GAIN], late:STEPS, random, "
+                     f"still, cem or mppi")
 
 
 def make_policy(name: str, env: gym.Env, seed: int) -> Policy:

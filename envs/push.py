@@ -68,6 +68,8 @@ class PushEnv(SceneEnv):
 
     Action: end-effector velocity command (vx, vy) in [-1, 1], times 0.5 m/s, tracked by velocity
     actuators. Reward: -|target - goal| - 0.1 |pusher - target| + 1 while the target is in the goal.
+    `camera` ("tilted", the default, or "top") and `solid_walls` (default False: the pusher passes through the
+    walls, as in the shipped model's data) choose the scene; see CAMERAS.
     """
 
     def __init__(self, width: int = 64, height: int = 64, max_episode_steps: int = 100,

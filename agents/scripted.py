@@ -33,6 +33,7 @@ class ScriptedPush:
         if wander is not None and not wander > 0:
             raise ValueError(f"wander must be a positive half-width in metres, got {wander}")
         self.noise, self.gain, self.wander = noise, gain, wander
+        self.solid = bool(getattr(self.env, "solid_walls", False))  # Push's walls stop the pusher
         self.rng = np.random.default_rng(seed)
         self._dest: np.ndarray | None = None
 
@@ -51,7 +52,7 @@ class ScriptedPush:
     def _reachable_push(self, target: np.ndarray, direction: np.ndarray) -> np.ndarray | None:
         """With solid walls: when the staging point behind the target lies beyond the pusher's reach, the push
         direction with a reachable staging point that gains most toward `direction` (None: push as planned)."""
-        if not getattr(self.env, "solid_walls", False) or np.abs(target - STAGE * direction).max() <= REACH:
+        if not self.solid or np.abs(target - STAGE * direction).max() <= REACH:
             return None
         ok = np.abs(target - STAGE * _UNITS).max(1) <= REACH
         return _UNITS[int(np.argmax(np.where(ok, _UNITS @ direction, -np.inf)))] if ok.any() else None
@@ -62,7 +63,6 @@ class ScriptedPush:
         p["goal"] = self._destination(p)
         to_goal = p["goal"] - p["target"]
         direction = to_goal / (np.linalg.norm(to_goal) + 1e-9)
-        solid = getattr(self.env, "solid_walls", False)
         detour = self._reachable_push(p["target"], direction) if np.linalg.norm(to_goal) >= 0.03 else None
         if detour is not None:  # the target is too near a wall to be pushed straight at the goal: get it off first
             direction, p["goal"] = detour, p["target"] + 0.1 * detour
@@ -78,11 +78,11 @@ class ScriptedPush:
             side = 1.0 if direction[0] * off[1] - direction[1] * off[0] >= 0 else -1.0  # go around, not through
             perp = np.array([-direction[1], direction[0]])
             aim = stage + 0.09 * side * perp - 0.05 * direction
-            if solid and np.abs(aim).max() > REACH:  # that side is in the wall: go round the other way
+            if self.solid and np.abs(aim).max() > REACH:  # that side is in the wall: go round the other way
                 aim = stage - 0.09 * side * perp - 0.05 * direction
         else:
             aim = stage
-        if solid:
+        if self.solid:
             aim = np.clip(aim, -REACH, REACH)
         a = self.gain * (aim - p["pusher"]) + self.noise * self.rng.standard_normal(2)
         return np.clip(a, -1.0, 1.0).astype(np.float32)

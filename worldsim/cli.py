@@ -376,8 +376,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--env", default=None, help="policies: real env id (default: the model's)")
     ev.add_argument("--policies", nargs="+", default=["visual:0.0", "visual:1.0", "visual:0:0.1", "visual:0:0.05",
                                                        "random", "still"],
-                    help="policies: specs visual:NOISE[:GAIN], away:NOISE[:GAIN], late:STEPS, random, still, cem, mppi (planners in the "
-                         "model; slow) "
+                    help="policies: specs visual:NOISE[:GAIN], away:NOISE[:GAIN], late:STEPS, random, still, cem, "
+                         "mppi (planners in the model; slow) "
                          "(default: six policies; real Push returns over 48 starts -7.3, -7.6, -7.6, -18.2, -32.3, -30.1)")
     ev.add_argument("--seed", type=int, default=None,
                     help="policies and candidates: first starting-state seed (default 2000 and 1000)")

@@ -122,7 +122,8 @@ def neighbour_pairs(names: list[str], real: np.ndarray, learned: np.ndarray, min
         se = float(d.std(ddof=1) / np.sqrt(n)) if n > 1 else float("inf")
         learned_diff = float((learned[hi] - learned[lo]).mean())
         pairs.append({"better": names[hi], "worse": names[lo], "real_diff": float(d.mean()), "real_diff_se": se,
-                      "clear": bool(d.mean() > max(2 * se, min_gap * span)), "learned_diff": learned_diff, "learned_agrees": learned_diff > 0})
+                      "clear": bool(d.mean() > max(2 * se, min_gap * span)), "learned_diff": learned_diff,
+                      "learned_agrees": learned_diff > 0})
     clear = [p for p in pairs if p["clear"]]
     return {"neighbour_pairs": pairs, "clear_pairs": len(clear), "levels": len(clear) + 1,
             "learned_agrees_on_clear_pairs": all(p["learned_agrees"] for p in clear)}

@@ -13,17 +13,20 @@ from .random_walk import RandomWalkPolicy
 from .scripted import ScriptedDrop, ScriptedPush
 from .switching import SwitchingPolicy
 
-_SCRIPTED = {"worldsim/Push-v0": ScriptedPush, "worldsim/Drop-v0": ScriptedDrop}
+_SCRIPTED = {"PushEnv": ScriptedPush, "DropEnv": ScriptedDrop}  # by scene class: every version of a scene
+
+
+def _scene(env: gym.Env) -> str:
+    return type(env.unwrapped).__name__
 
 
 def _scripted(env: gym.Env, seed: int, noise: float | None = None) -> Policy:
-    env_id = env.spec.id if env.spec is not None else ""
-    if env_id not in _SCRIPTED:
-        raise ValueError(f"no scripted policy for {env_id or type(env.unwrapped).__name__}; "
-                         f"scripted policies exist for {sorted(_SCRIPTED)}")
+    if _scene(env) not in _SCRIPTED:
+        raise ValueError(f"no scripted policy for {env.spec.id if env.spec else _scene(env)}; scripted policies "
+                         f"exist for worldsim's Push and Drop scenes")
     if noise is None:  # collection: a different noise level each episode, for diverse data
         noise = float(np.random.default_rng([seed, 1]).uniform(0.1, 0.5))
-    return _SCRIPTED[env_id](env, noise=noise, seed=seed)
+    return _SCRIPTED[_scene(env)](env, noise=noise, seed=seed)
 
 
 def _random_then_scripted(env: gym.Env, seed: int) -> Policy:
@@ -34,9 +37,8 @@ def _random_then_scripted(env: gym.Env, seed: int) -> Policy:
 
 def _scripted_wander(env: gym.Env, seed: int) -> Policy:
     """The scripted pusher driving the target to random points of the table (Push only), noise drawn per episode."""
-    env_id = env.spec.id if env.spec is not None else ""
-    if env_id != "worldsim/Push-v0":
-        raise ValueError(f"scripted-wander pushes Push's target; {env_id or type(env.unwrapped).__name__} has none")
+    if _scene(env) != "PushEnv":
+        raise ValueError(f"scripted-wander pushes Push's target; {env.spec.id if env.spec else _scene(env)} has none")
     noise = float(np.random.default_rng([seed, 1]).uniform(0.1, 0.5))
     return ScriptedPush(env, noise=noise, seed=seed, wander=0.18)
 

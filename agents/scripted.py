@@ -29,7 +29,7 @@ class ScriptedPush:
                  wander: float | None = None) -> None:
         self.env = env.unwrapped
         if not hasattr(self.env, "positions") or "target" not in self.env.positions():
-            raise TypeError(f"ScriptedPush needs worldsim/Push-v0, got {type(self.env).__name__}")
+            raise TypeError(f"ScriptedPush needs worldsim/Push-v0 or -v1, got {type(self.env).__name__}")
         if wander is not None and not wander > 0:
             raise ValueError(f"wander must be a positive half-width in metres, got {wander}")
         self.noise, self.gain, self.wander = noise, gain, wander

@@ -15,5 +15,8 @@ __all__ = ["AudioVisualSim", "AudioVisualWrapper", "DropEnv", "PushEnv", "Render
 
 if "worldsim/Push-v0" not in registry:
     register(id="worldsim/Push-v0", entry_point="worldsim.envs.push:PushEnv", max_episode_steps=None)
+if "worldsim/Push-v1" not in registry:  # v0's scene with its bugs fixed: walls that stop the pusher, all in view
+    register(id="worldsim/Push-v1", entry_point="worldsim.envs.push:PushEnv", max_episode_steps=None,
+             kwargs={"camera": "top", "solid_walls": True})
 if "worldsim/Drop-v0" not in registry:
     register(id="worldsim/Drop-v0", entry_point="worldsim.envs.drop:DropEnv", max_episode_steps=None)

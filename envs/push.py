@@ -1,4 +1,4 @@
-"""worldsim/Push-v0: an actuated planar pusher moves objects of different materials on a walled table."""
+"""worldsim/Push-v0 and Push-v1: an actuated planar pusher moves objects of different materials on a walled table."""
 
 from __future__ import annotations
 
@@ -51,10 +51,10 @@ _XML = """
 </mujoco>
 """
 
-# By default (what the shipped model was trained on) the camera leaves the near wall out of view, and the
-# pusher (conaffinity 2) never meets the walls (contype 1), so it can leave the table. camera="top" frames
-# all four walls; solid_walls=True stops the pusher at them. Both are env kwargs, so datasets and models
-# record them and a model refuses an env that differs.
+# In Push-v0 (the class defaults) the camera leaves the near wall out of view, and the pusher (conaffinity 2)
+# never meets the walls (contype 1), so it can leave the table. camera="top" frames all four walls;
+# solid_walls=True stops the pusher at them; worldsim/Push-v1 registers both. Both are env kwargs, so datasets
+# and models record them and a model refuses an env that differs.
 CAMERAS = {"tilted": '<camera name="top" pos="0 -0.22 0.78" xyaxes="1 0 0 0 0.96 0.28" fovy="45"/>',
            "top": '<camera name="top" pos="0 0 0.8" xyaxes="1 0 0 0 1 0" fovy="45"/>'}
 
@@ -69,7 +69,7 @@ class PushEnv(SceneEnv):
     Action: end-effector velocity command (vx, vy) in [-1, 1], times 0.5 m/s, tracked by velocity
     actuators. Reward: -|target - goal| - 0.1 |pusher - target| + 1 while the target is in the goal.
     `camera` ("tilted", the default, or "top") and `solid_walls` (default False: the pusher passes through the
-    walls, as in the shipped model's data) choose the scene; see CAMERAS.
+    walls) choose the scene; Push-v0 is the defaults, Push-v1 the fixed scene (top, solid walls); see CAMERAS.
     """
 
     def __init__(self, width: int = 64, height: int = 64, max_episode_steps: int = 100,
@@ -83,7 +83,7 @@ class PushEnv(SceneEnv):
                          width=width, height=height, render_mode=render_mode, audio=audio,
                          audio_gain=audio_gain)
         m = self.model
-        self.solid_walls = solid_walls
+        self.solid_walls, self.camera = solid_walls, camera
         self._goal_geom = m.geom("goal").id
         self._qadr = {n: m.jnt_qposadr[m.body(n).jntadr[0]] for n in OBJECTS}
         self._pusher_qadr = m.jnt_qposadr[m.joint("px").id]

@@ -119,6 +119,10 @@ def test_not_a_dataset_and_wrong_env_are_clear_errors(tmp_path):
         WindowDataset(tmp_path / "push", env_id="worldsim/Drop-v0", split="all")
     with pytest.raises(DatasetError, match="kwargs"):
         WindowDataset(tmp_path / "push", env_id="worldsim/Push-v0", env_kwargs={"width": 96}, split="all")
+    with pytest.raises(DatasetError, match="Push-v1"):  # the fixed scene is another env
+        WindowDataset(tmp_path / "push", env_id="worldsim/Push-v1", split="all")
+    spelled_out = {"max_episode_steps": 12, "camera": "tilted"}  # a default spelled out is the same env
+    assert len(WindowDataset(tmp_path / "push", env_id="worldsim/Push-v0", env_kwargs=spelled_out, split="all")) > 0
     proc = subprocess.run([sys.executable, "-m", "worldsim.cli", "dataset", "info", str(tmp_path)],
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "worldsim collect" in proc.stderr

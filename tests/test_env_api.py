@@ -151,3 +151,17 @@ def test_top_camera_frames_all_four_walls():
         assert rows[-8:].any() == near_wall_seen, f"{camera}: near wall in view is {rows[-8:].any()}"
     with pytest.raises(ValueError, match="unknown camera"):
         gym.make("worldsim/Push-v0", camera="side")
+
+
+def test_push_v1_is_v0_with_its_scene_fixed_and_equivalent_spellings_compare_equal():
+    from worldsim.data.envspec import canonical_env, same_env
+
+    env = gym.make("worldsim/Push-v1")
+    assert env.unwrapped.solid_walls and env.unwrapped.camera == "top"
+    assert same_env("worldsim/Push-v1", {}, "worldsim/Push-v0", {"camera": "top", "solid_walls": True})
+    assert same_env("worldsim/Push-v0", {}, "worldsim/Push-v0", {"camera": "tilted", "width": 64})
+    assert not same_env("worldsim/Push-v1", {}, "worldsim/Push-v0", {})
+    assert not same_env("worldsim/Push-v0", {}, "worldsim/Drop-v0", {})
+    assert canonical_env("worldsim/Push-v1", {"solid_walls": False})[1]["solid_walls"] is False
+    with pytest.raises(ValueError, match="unknown env id"):
+        canonical_env("worldsim/Pusj-v0")

@@ -51,10 +51,12 @@ class Dataset:
         return self.root / entry["file"]
 
     def expect(self, env_id: str, env_kwargs: dict[str, Any] | None = None) -> None:
-        """Raise DatasetError unless this dataset was collected in `env_id` with `env_kwargs`."""
+        """Raise DatasetError unless this dataset was collected in the env that `env_id` with `env_kwargs` makes."""
+        from .envspec import same_env
+
         want = (env_id, dict(env_kwargs or {}))
         have = (self.header["env_id"], dict(self.header.get("env_kwargs") or {}))
-        if want != have:
+        if not same_env(*want, *have):
             raise DatasetError(
                 f"{self.root} holds episodes of {have[0]} with kwargs {have[1]}, but {want[0]} with kwargs "
                 f"{want[1]} is expected; collect a matching dataset with `worldsim collect --env {want[0]}`"

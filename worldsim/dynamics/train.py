@@ -19,6 +19,7 @@ from ..checkpoint import load_checkpoint, save_checkpoint
 from ..codecs.cache import encode_dataset
 from ..codecs.model import load_codecs
 from ..data.dataset import open_dataset
+from ..data.envspec import canonical_env
 from ..runtime import autocast, pick_device
 from ..schedule import expected_steps, learning_rate
 from .edm import edm_loss
@@ -156,11 +157,10 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     run.mkdir(parents=True, exist_ok=True)
     if codecs_run.resolve() != run.resolve():
         shutil.copy2(codecs_run / "codecs.pt", run / "codecs.pt")
-    envs = {(open_dataset(d).env_id, json.dumps(open_dataset(d).header.get("env_kwargs") or {}, sort_keys=True))
-            for d in data}
-    if len(envs) != 1:
-        raise ValueError(f"dynamics trains on one env configuration; the datasets hold {sorted(envs)}")
-    env_id, env_kwargs = next(iter(envs))
+    named = [(open_dataset(d).env_id, open_dataset(d).header.get("env_kwargs") or {}) for d in data]
+    if len({json.dumps(canonical_env(*e), sort_keys=True) for e in named}) != 1:
+        raise ValueError(f"dynamics trains on one env configuration; the datasets hold {named}")
+    env_id, env_kwargs = named[0]
     dev = pick_device(device)
     codecs = load_codecs(run, dev)
     (c, h, _), d = codecs.latent_shape()
@@ -178,7 +178,7 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     unet = UNetConfig(**{**asdict(cfg.model.unet), "frame_channels": c, "audio_dim": d, "latent_size": h,
                          "action_dim": windows.action_dim})
     cfg = DynamicsTrainConfig(**{**asdict(cfg), "model": DynamicsConfig(**{
-        **asdict(cfg.model), "unet": unet, "env_id": env_id, "env_kwargs": json.loads(env_kwargs)})})
+        **asdict(cfg.model), "unet": unet, "env_id": env_id, "env_kwargs": dict(env_kwargs)})})
     if payload is not None and payload["config"]["unet"] != asdict(cfg.model.unet):
         raise ValueError(f"{run} holds a world model for other codecs (another latent shape); choose another --out")
     torch.manual_seed(cfg.seed)

@@ -8,6 +8,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 
+from ..data.envspec import same_env
 from ..envs.actions import check_action
 from ..envs.spaces import observation_space
 from ..dynamics.model import LatentState, WorldModel, load_world_model
@@ -32,8 +33,8 @@ class WorldModelEnv(gym.Env):
         self.model = model if model is not None else load_world_model(resolve_run(run))
         cfg = self.model.config
         env_id = real_env or cfg.env_id
-        kwargs = {**cfg.env_kwargs, **real_env_kwargs}
-        if env_id != cfg.env_id or kwargs != {**cfg.env_kwargs}:
+        kwargs = {**cfg.env_kwargs, **real_env_kwargs} if env_id == cfg.env_id else dict(real_env_kwargs)
+        if not same_env(env_id, kwargs, cfg.env_id, cfg.env_kwargs):
             raise ValueError(f"this world model was trained on {cfg.env_id} with kwargs {cfg.env_kwargs}, "
                              f"not {env_id} with {kwargs}")
         self.real = gym.make(env_id, **kwargs)

@@ -157,7 +157,7 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     run.mkdir(parents=True, exist_ok=True)
     if codecs_run.resolve() != run.resolve():
         shutil.copy2(codecs_run / "codecs.pt", run / "codecs.pt")
-    named = [(open_dataset(d).env_id, open_dataset(d).header.get("env_kwargs") or {}) for d in data]
+    named = [(ds.env_id, ds.header.get("env_kwargs") or {}) for ds in map(open_dataset, data)]
     if len({json.dumps(canonical_env(*e), sort_keys=True) for e in named}) != 1:
         raise ValueError(f"dynamics trains on one env configuration; the datasets hold {named}")
     env_id, env_kwargs = named[0]

@@ -31,22 +31,26 @@ def cache_path(run: str | Path, data: str | Path, cache_dir: str | Path | None =
 
 @torch.no_grad()
 def encode_dataset(run: str | Path, data: str | Path, batch: int = 256, progress: bool = True,
-                   cache_dir: str | Path | None = None) -> Path:
-    """Encode every episode of `data` with `run`'s codecs (float16 latents + actions, rewards, flags); reuse if cached."""
+                   cache_dir: str | Path | None = None, device: torch.device | str | None = None) -> Path:
+    """Encode every episode of `data` with `run`'s codecs (float16 latents + actions, rewards, flags); reuse if cached.
+
+    `device`: where the codecs run (default CPU); training passes its own, so a GPU run encodes on the GPU.
+    """
     out = cache_path(run, data, cache_dir)
     if out.exists():
         return out
-    model = load_codecs(run)
+    dev = torch.device(device or "cpu")
+    model = load_codecs(run, dev)
     ds = open_dataset(data)
     parts: dict[str, list[np.ndarray]] = {k: [] for k in CACHE_KEYS if k not in ("offsets", "episodes")}
     offsets, episodes, n = [0], [], 0
     for e in tqdm(ds.entries, desc=f"encode {ds.root.name}", unit="ep", disable=not progress):
         ep, _ = load_episode(ds.path(e))
         f, a = ep["frames"], ep["audio"]
-        zf = torch.cat([model.encode_frames(torch.from_numpy(f[i:i + batch])) for i in range(0, len(f), batch)])
-        za = torch.cat([model.encode_audio(torch.from_numpy(a[i:i + batch])) for i in range(0, len(a), batch)])
-        parts["frame_latents"].append(zf.numpy().astype(np.float16))
-        parts["audio_latents"].append(za.numpy().astype(np.float16))
+        zf = torch.cat([model.encode_frames(torch.from_numpy(f[i:i + batch]).to(dev)) for i in range(0, len(f), batch)])
+        za = torch.cat([model.encode_audio(torch.from_numpy(a[i:i + batch]).to(dev)) for i in range(0, len(a), batch)])
+        parts["frame_latents"].append(zf.float().cpu().numpy().astype(np.float16))
+        parts["audio_latents"].append(za.float().cpu().numpy().astype(np.float16))
         for k in ("actions", "rewards", "terminated", "truncated"):
             parts[k].append(ep[k])
         n += len(f)

@@ -164,7 +164,7 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     dev = pick_device(device)
     codecs = load_codecs(run, dev)
     (c, h, _), d = codecs.latent_shape()
-    caches = [encode_dataset(run, x, progress=progress) for x in data]
+    caches = [encode_dataset(run, x, progress=progress, device=dev) for x in data]
     ckpt_path, start, trained_s = run / "dynamics.pt", 0, 0.0
     payload = load_checkpoint(ckpt_path, kind="dynamics") if ckpt_path.exists() else None
     if payload is not None:

@@ -138,7 +138,7 @@ def train_heads(data: list[str | Path], run: str | Path, cfg: HeadsTrainConfig, 
     shape = (u.frame_channels, u.audio_dim, u.action_dim)
     dev = pick_device(device)
     load_codecs(run, dev)  # fails clearly on a run without codecs before any encoding starts
-    caches = [encode_dataset(run, x, progress=progress) for x in data]
+    caches = [encode_dataset(run, x, progress=progress, device=dev) for x in data]
     windows = LatentWindows(caches, u.context, split="train", gamma=cfg.value_gamma)
     try:
         val = LatentWindows(caches, u.context, split="val", gamma=cfg.value_gamma)

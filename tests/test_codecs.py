@@ -94,6 +94,12 @@ def test_latent_cache_and_evaluate_command(tiny_data, tmp_path):
     cache = np.load(path)
     assert cache["frame_latents"].shape == (10 * 21, 4, 8, 8) and cache["audio_latents"].shape == (210, 8)
     assert list(cache["offsets"]) == list(range(0, 211, 21)) and encode_dataset(run, tiny_data) == path
+    again = encode_dataset(run, tiny_data, progress=False, cache_dir=tmp_path / "again", device="cpu")
+    assert np.array_equal(np.load(again)["frame_latents"], cache["frame_latents"])
+    if not torch.cuda.is_available():  # the device reaches the codecs: asking for a missing GPU is a clear error
+        proc = subprocess.run([sys.executable, "-m", "worldsim.cli", "encode", "--run", str(run), "--data",
+                               str(tiny_data), "--device", "cuda"], capture_output=True, text=True)
+        assert proc.returncode == 2 and "CUDA is not available; use --device cpu" in proc.stderr, proc.stderr
     out = tmp_path / "report.json"
     proc = subprocess.run([sys.executable, "-m", "worldsim.cli", "evaluate", "codecs", "--run", str(run),
                            "--data", str(tiny_data), "--out", str(out)], capture_output=True, text=True)

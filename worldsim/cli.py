@@ -246,12 +246,13 @@ def _posttrain(args: argparse.Namespace) -> int:
 def _encode(args: argparse.Namespace) -> int:
     from .codecs.cache import encode_dataset
     from .pretrained import resolve_run
+    from .runtime import pick_device
 
-    run = resolve_run(args.run)
+    run, dev = resolve_run(args.run), pick_device(args.device)
     # The shipped model lives inside the installed package: its caches go to runs/pretrained/latents instead.
     cache_dir = Path("runs/pretrained/latents") if str(args.run) == "pretrained" else None
     for d in args.data:
-        print(encode_dataset(run, d, cache_dir=cache_dir))
+        print(encode_dataset(run, d, cache_dir=cache_dir, device=dev))
     return 0
 
 
@@ -430,6 +431,7 @@ def build_parser() -> argparse.ArgumentParser:
     enc = sub.add_parser("encode", help="cache a dataset's latents (frames and audio) for dynamics training")
     enc.add_argument("--run", required=True, help="run directory with trained codecs")
     enc.add_argument("--data", nargs="+", required=True, help="dataset directories")
+    enc.add_argument("--device", default=None, help="where the codecs run: cpu, cuda ... (default: cuda if present)")
     enc.set_defaults(func=_encode)
     return parser
 

@@ -12,6 +12,8 @@ Reported, per body: the probe's error on held-out real latents; the imagined pos
 how far imagination moves each body compared with reality (the slope and correlation of the imagined displacement
 on the real one, each measured from the probe's read of the real start frame). Spearman rho of the env's task
 reward on the probed positions against the real returns tells whether a planner scoring with it could rank plans.
+The red block's displacement toward the goal, real and imagined, grouped by where the real block went (away, still,
+toward), tells whether imagination moves it where the pusher sends it or toward the goal regardless.
 """
 from __future__ import annotations
 
@@ -177,6 +179,8 @@ def main() -> None:
     errs = {m: [] for m in MODES}
     disp = {m: [] for m in [*MODES, "probe_on_real"]}
     true_disp, rho = [], {m: [] for m in [*MODES, "probe_on_real"]}
+    ti = bodies.index("target") if "target" in bodies else None
+    toward = {m: [] for m in ["real", *MODES, "probe_on_real"]}  # red block's step-H displacement toward the goal
     seeds = range(1000, 1000 + args.starts)
     bar = tqdm(total=len(seeds) * len(args.probe_steps), desc="states", unit="state")
     for seed in seeds:
@@ -202,8 +206,14 @@ def main() -> None:
                 reads[m] = imagine_positions(wm, read, model.state, plans, k, re)
                 errs[m].append(norm(reads[m] - qpos[..., dims]))
             true_disp.append(by_body(qpos[..., dims] - q0[dims]))
+            if ti is not None:  # unit vector from the block's real start to the goal
+                g = env.unwrapped.model.geom_pos[env.unwrapped.model.geom("goal").id, :2]
+                u = (g - q0[coords["target"]]) / max(float(np.linalg.norm(g - q0[coords["target"]])), 1e-9)
+                toward["real"].append(by_body(qpos[:, -1, dims] - q0[dims])[:, ti] @ u)
             for m, r in reads.items():
                 disp[m].append(by_body(r - z0))
+                if ti is not None:
+                    toward[m].append(by_body(r[:, -1] - z0)[:, ti] @ u)
                 full = np.broadcast_to(q0, qpos.shape).copy()
                 full[..., dims] = r
                 rho[m].append(spearman(env.unwrapped.task_rewards(full).sum(1), real))
@@ -219,12 +229,20 @@ def main() -> None:
                                              for i, b in enumerate(bodies)} for m, d in disp.items()}
     report["real_displacement_rms_cm"] = {b: round(float(np.sqrt((true_disp[:, -1, i] ** 2).sum(-1).mean())) * 100, 2)
                                           for i, b in enumerate(bodies)}
+    if ti is not None:
+        real_t = np.concatenate(toward["real"])
+        groups = {"away": real_t < -0.005, "still": np.abs(real_t) <= 0.005, "toward": real_t > 0.005}
+        report["target_toward_goal_cm"] = {  # mean over plans grouped by where the real block went (+-0.5 cm)
+            grp: {"plans": int(sel.sum()), **{m: round(float(np.concatenate(v)[sel].mean()) * 100, 2) if sel.any()
+                                              else None for m, v in toward.items()}} for grp, sel in groups.items()}
     write_json(args.out, report)
     print(f"probe median error on real latents (cm): "
           f"{ {b: v['median'] for b, v in report['probe_val_error_cm'].items()} }")
     for m in disp:
         print(f"{m}: rank rho of the task reward {report['spearman_task_reward'][m]}, displacement at horizon "
               f"{ {b: v['slope'] for b, v in report['displacement_at_horizon'][m].items()} }")
+    if "target_toward_goal_cm" in report:
+        print(f"red block's displacement toward the goal at the horizon, cm: {report['target_toward_goal_cm']}")
     print(f"report: {args.out}")
 
 

@@ -126,3 +126,22 @@ def test_modes_stay_below_nyquist():
     for name in PRESETS:
         modes = sample_modes(get_material(name), rng)
         assert modes.freqs.max() < 8000 and modes.freqs.size >= 4
+
+
+def test_first_contacts_are_pairs_meeting_after_a_gap_and_hits_match_one_to_one():
+    from worldsim.evaluation.metrics import first_contact_steps, onset_counts, onset_hits
+
+    steps = np.array([2, 3, 4, 4, 12, 15])
+    levels = np.array([0.5, 0.5, 0.5, 0.001, 0.5, 0.5])  # the 0.001 event at step 4 is inaudible
+    geoms = np.array([["pusher", "box"], ["box", "pusher"], ["box", "pusher"], ["box", "wall"],
+                      ["pusher", "box"], ["box", "wall"]])
+    first = first_contact_steps(steps, levels, geoms, 20, gap=4)
+    # pusher-box meets at 2, chatters at 3-4 (same pair, either order), meets again at 12 after 8 silent steps;
+    # box-wall's first audible event is at 15 (its inaudible touch at 4 does not count)
+    assert np.flatnonzero(first).tolist() == [2, 12, 15]
+    truth = np.zeros(20, bool)
+    truth[[2, 3, 4, 12, 15]] = True
+    pred = np.zeros(20, bool)
+    pred[[3, 9, 14]] = True  # 3 can serve 2 or 3 (once), 14 serves 15, 9 serves nothing
+    assert onset_hits(pred, truth).tolist() == [True, False, False, False, True]
+    assert onset_counts(pred, truth) == (2, 1, 3)

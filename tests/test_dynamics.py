@@ -140,6 +140,9 @@ def test_evaluate_dynamics_writes_the_report_keys_and_plot(tiny_world, tmp_path)
     for key in ("onset_f1", "mel_l1", "reward_mae", "action_following"):
         assert report[key] is not None and np.isfinite(report[key]), key
     assert 0.0 <= report["action_following"] <= 1.0 and out.with_suffix(".png").exists()
+    kinds = report["onset_recall_by_kind"]
+    assert set(kinds) == {"first_contact", "sustained"}
+    assert all(0.0 <= v["recall"] <= 1.0 and 0.0 <= v["real_audio_recall"] <= 1.0 for v in kinds.values())
 
 
 def test_training_on_imagined_context_runs_and_replaces_the_newest_context_step(tiny_run, tmp_path):

@@ -13,7 +13,8 @@ from tqdm import tqdm
 from ..data.dataset import open_dataset
 from ..data.episode import load_episode
 from ..data.windows import split_of
-from ..evaluation.metrics import event_steps, f1, mel_l1, onset_counts, psnr_masked, step_onsets
+from ..evaluation.metrics import (event_steps, f1, first_contact_steps, mel_l1, onset_hits, psnr_masked,
+                                  step_onsets)
 from ..evaluation.report import write_json
 from .model import WorldModel, load_world_model
 
@@ -133,6 +134,8 @@ def evaluate_dynamics(run: str | Path, data: list[str | Path], out: str | Path, 
     sq = {key: np.zeros(H) for key in ("m", "mf", "b", "bf")}
     cnt = {key: np.zeros(H) for key in ("n", "nf")}
     tp = fp = fn = 0
+    kinds = ("first_contact", "sustained")
+    heard = {k: np.zeros(3, int) for k in kinds}  # per kind: onsets heard imagined, heard in real audio, of all
     mel, reward_err = [], []
     for ep, meta, _ in tqdm(episodes, desc="open-loop rollouts", unit="episode", disable=not progress):
         T = len(ep["actions"])
@@ -152,8 +155,13 @@ def evaluate_dynamics(run: str | Path, data: list[str | Path], out: str | Path, 
             cnt["nf"] += 3 * mask.reshape(H, -1).sum(1)
             n = min(AUDIO_HORIZON, H)
             truth = event_steps(ep["ev_step"], ep["ev_level"], T + 1)[t + 1:t + 1 + n]
-            c = onset_counts(step_onsets(audio[j, :n]), truth)
-            tp, fp, fn = tp + c[0], fp + c[1], fn + c[2]
+            first = first_contact_steps(ep["ev_step"], ep["ev_level"], ep["ev_geoms"], T + 1)[t + 1:t + 1 + n]
+            pred = step_onsets(audio[j, :n])
+            hits, is_first = onset_hits(pred, truth), first[np.flatnonzero(truth)]
+            real_hits = onset_hits(step_onsets(ep["audio"][t + 1:t + 1 + n]), truth)
+            tp, fp, fn = tp + int(hits.sum()), fp + int(pred.sum() - hits.sum()), fn + int((~hits).sum())
+            for kind, sel in zip(kinds, (is_first, ~is_first)):
+                heard[kind] += [int(hits[sel].sum()), int(real_hits[sel].sum()), int(sel.sum())]
             mel.append(mel_l1(audio[j, :n], ep["audio"][t + 1:t + 1 + n]))
             reward_err.append(np.abs(rewards[j] - ep["rewards"][t:t + H]).mean())
     to_psnr = lambda s, n: (10 * np.log10(255.0**2 / np.maximum(s / np.maximum(n, 1), 1e-10))).tolist()  # noqa: E731
@@ -163,6 +171,8 @@ def evaluate_dynamics(run: str | Path, data: list[str | Path], out: str | Path, 
         "psnr": to_psnr(sq["m"], cnt["n"]), "psnr_foreground": to_psnr(sq["mf"], cnt["nf"]),
         "baseline_psnr": to_psnr(sq["b"], cnt["n"]), "baseline_psnr_foreground": to_psnr(sq["bf"], cnt["nf"]),
         "onset_f1": f1(tp, fp, fn), "onset_counts": {"tp": tp, "fp": fp, "fn": fn}, "audio_horizon": min(AUDIO_HORIZON, H),
+        "onset_recall_by_kind": {k: {"onsets": int(v[2]), "recall": v[0] / max(v[2], 1),
+                                     "real_audio_recall": v[1] / max(v[2], 1)} for k, v in heard.items()},
         "mel_l1": float(np.mean(mel)), "reward_mae": float(np.mean(reward_err)),
         "action_following": action_following(model, episodes, pairs, 8, denoising_steps, gen, reencode,
                                              progress) if pairs else None,

@@ -70,16 +70,41 @@ def event_steps(ev_step: np.ndarray, ev_level: np.ndarray, n_steps: int) -> np.n
     return out
 
 
-def onset_counts(pred: np.ndarray, truth: np.ndarray, tolerance: int = 1) -> tuple[int, int, int]:
-    """(true positives, false positives, false negatives) matching onset steps one-to-one within +-tolerance."""
-    p, t = list(np.flatnonzero(pred)), list(np.flatnonzero(truth))
-    used, tp = set(), 0
-    for s in t:
+def first_contact_steps(ev_step: np.ndarray, ev_level: np.ndarray, ev_geoms: np.ndarray, n_steps: int,
+                        gap: int = 4) -> np.ndarray:
+    """bool [n_steps]: steps with an audible event of a geom pair not heard in the `gap` steps before (objects
+    meeting, not the chatter of sustained contact)."""
+    out = np.zeros(n_steps, bool)
+    last: dict[frozenset[str], int] = {}
+    for s, lv, g in sorted(zip(np.asarray(ev_step).tolist(), np.asarray(ev_level).tolist(),
+                               [tuple(x) for x in np.asarray(ev_geoms).tolist()])):
+        if lv < AUDIBLE_LEVEL:
+            continue
+        pair = frozenset(g)
+        if pair not in last or s - last[pair] > gap:
+            out[s] = True
+        last[pair] = s
+    return out
+
+
+def onset_hits(pred: np.ndarray, truth: np.ndarray, tolerance: int = 1) -> np.ndarray:
+    """bool per true onset step (in order): matched one-to-one by a predicted onset within +-tolerance steps."""
+    p = list(np.flatnonzero(pred))
+    used: set[int] = set()
+    hits = []
+    for s in np.flatnonzero(truth):
         match = next((q for q in p if abs(q - s) <= tolerance and q not in used), None)
         if match is not None:
             used.add(match)
-            tp += 1
-    return tp, len(p) - tp, len(t) - tp
+        hits.append(match is not None)
+    return np.asarray(hits, bool)
+
+
+def onset_counts(pred: np.ndarray, truth: np.ndarray, tolerance: int = 1) -> tuple[int, int, int]:
+    """(true positives, false positives, false negatives) matching onset steps one-to-one within +-tolerance."""
+    hits = onset_hits(pred, truth, tolerance)
+    tp = int(hits.sum())
+    return tp, int(np.count_nonzero(pred)) - tp, len(hits) - tp
 
 
 def f1(tp: int, fp: int, fn: int) -> float:

@@ -1,6 +1,7 @@
 """Where imagination puts things, in centimetres: a position probe read on real and imagined latents.
 
     python benchmarks/position_probe.py RUN --data DIR [DIR ...] --out OUT.json [--minutes 4] [--starts 6]
+        [--guidance W ...]
 
 A small keypoint network (spatial softmax, Levine et al. 2016) learns to read every body's planar position from one
 frame latent, on the real latents of the data's training split (positions from the episodes' logged qpos). Then,
@@ -14,6 +15,7 @@ on the real one, each measured from the probe's read of the real start frame). S
 reward on the probed positions against the real returns tells whether a planner scoring with it could rank plans.
 The red block's displacement toward the goal, real and imagined, grouped by where the real block went (away, still,
 toward), tells whether imagination moves it where the pusher sends it or toward the goal regardless.
+`--guidance W [W ...]` adds the planners' mode (1 step, no re-encoding) with action guidance W (`WorldModel.imagine`).
 """
 from __future__ import annotations
 
@@ -148,12 +150,20 @@ def main() -> None:
     ap.add_argument("--probe-steps", type=int, nargs="+", default=[0, 20, 40], help="scripted steps before each state")
     ap.add_argument("--samples", type=int, default=32)
     ap.add_argument("--horizon", type=int, default=10)
+    ap.add_argument("--guidance", type=float, nargs="+", default=[],
+                    help="action guidance scales also measured (as the planners imagine: 1 step, no re-encoding; "
+                         "needs a model trained with action dropout)")
     args = ap.parse_args()
     if args.minutes <= 0 or args.starts < 1 or args.samples < 2 or args.horizon < 1:
         raise SystemExit("--minutes must be > 0, --starts and --horizon >= 1, --samples >= 2")
     run = resolve_run(args.run)
     cache_dir = Path("runs/pretrained/latents") if args.run == "pretrained" else None  # not inside the package
     wm = load_world_model(run)
+    modes = {m: (k, re, 1.0) for m, (k, re) in MODES.items()}
+    modes.update({f"euler1_guided{g:g}": (1, False, g) for g in args.guidance})
+    for g in args.guidance:
+        wm.guidance = g  # fails early, with the fix, when the model cannot be guided
+    wm.guidance = 1.0
     env = gym.make(wm.config.env_id, **wm.config.env_kwargs)
     coords = planar_coordinates(env.unwrapped.model)
     dims = [a for adrs in coords.values() for a in adrs]
@@ -176,11 +186,11 @@ def main() -> None:
                                          "p90": round(float(np.quantile(val_dist[:, i], 0.9)) * 100, 2)}
                                      for i, b in enumerate(bodies)}}
     rng = np.random.default_rng(0)
-    errs = {m: [] for m in MODES}
-    disp = {m: [] for m in [*MODES, "probe_on_real"]}
-    true_disp, rho = [], {m: [] for m in [*MODES, "probe_on_real"]}
+    errs = {m: [] for m in modes}
+    disp = {m: [] for m in [*modes, "probe_on_real"]}
+    true_disp, rho = [], {m: [] for m in [*modes, "probe_on_real"]}
     ti = bodies.index("target") if "target" in bodies else None
-    toward = {m: [] for m in ["real", *MODES, "probe_on_real"]}  # red block's step-H displacement toward the goal
+    toward = {m: [] for m in ["real", *modes, "probe_on_real"]}  # red block's step-H displacement toward the goal
     seeds = range(1000, 1000 + args.starts)
     bar = tqdm(total=len(seeds) * len(args.probe_steps), desc="states", unit="state")
     for seed in seeds:
@@ -202,7 +212,8 @@ def main() -> None:
                 z0 = read(wm.codecs.encode_frames(torch.from_numpy(np.asarray(obs["image"]))[None]))
                 on_real = read(wm.codecs.encode_frames(torch.from_numpy(frames.reshape(-1, *frames.shape[2:]))))
             reads = {"probe_on_real": on_real.reshape(*plans.shape[:2], -1)}
-            for m, (k, re) in MODES.items():
+            for m, (k, re, g) in modes.items():
+                wm.guidance = g
                 reads[m] = imagine_positions(wm, read, model.state, plans, k, re)
                 errs[m].append(norm(reads[m] - qpos[..., dims]))
             true_disp.append(by_body(qpos[..., dims] - q0[dims]))
@@ -220,6 +231,8 @@ def main() -> None:
             bar.update(1)
     bar.close()
     true_disp = np.concatenate(true_disp)
+    wm.guidance = 1.0
+    report["guidance"] = args.guidance
     report["states"] = len(rho["probe_on_real"])
     report["samples"], report["horizon"] = args.samples, args.horizon
     report["spearman_task_reward"] = {m: round(float(np.nanmean(v)), 3) for m, v in rho.items()}

@@ -254,3 +254,35 @@ def test_imagined_transitions_follow_the_logged_episode(tiny_world):
     assert torch.equal(z_t[1:], z_next[:-1])
     rewards = set(np.round(windows.rewards.astype(np.float64), 5))
     assert all(round(float(r), 5) in rewards for r in out["reward"])
+
+
+def test_action_guidance_needs_action_dropout_and_at_zero_ignores_the_action(tiny_run):
+    data, run = tiny_run
+    cfg = DynamicsTrainConfig(model=replace(TINY, action_dropout=0.5), batch=8, steps=5, warmup=2,
+                              checkpoint_every_s=1e9)
+    train_dynamics([data], run, run / "wm_cfg", cfg, progress=False)
+    model = load_world_model(run / "wm_cfg")
+    assert model.config.action_dropout == 0.5
+    g = torch.Generator().manual_seed(0)
+    with torch.no_grad():  # 5 steps leave the zero-initialised outputs near zero: perturb so the action matters
+        for p in model.denoiser.parameters():
+            p.add_(torch.randn(p.shape, generator=g) * 0.05)
+    ctx = {"frames": torch.randint(0, 255, (2, 4, 64, 64, 3), dtype=torch.uint8,
+                                   generator=torch.Generator().manual_seed(1)),
+           "audio": torch.zeros(2, 4, 800), "actions": torch.zeros(2, 4, 2)}
+    state = model.reset(ctx)
+
+    def sample(action, guidance, steps=2):
+        model.guidance = guidance
+        return model.imagine(state, action, steps, generator=torch.Generator().manual_seed(3))[1]
+
+    a, b = torch.tensor([[0.9, -0.9], [0.5, 0.5]]), torch.tensor([[-0.9, 0.9], [-0.5, 0.2]])
+    assert torch.allclose(sample(a, 0.0), sample(b, 0.0), atol=1e-5)  # w = 0: the unconditional model
+    assert not torch.allclose(sample(a, 1.0), sample(b, 1.0), atol=1e-5)
+    # one Euler step from the same noise is linear in D: x1 = x0 + (x0 - D) / s0 (s1 - s0), so w extrapolates
+    uncond, cond, guided = (sample(a, w, steps=1) for w in (0.0, 1.0, 2.0))
+    assert torch.allclose(guided, uncond + 2.0 * (cond - uncond), atol=1e-4) and not torch.allclose(guided, cond)
+    no_dropout = load_world_model(run / "wm_cfg")
+    no_dropout.config = replace(no_dropout.config, action_dropout=0.0)
+    with pytest.raises(ValueError, match="action_dropout=0.1"):
+        no_dropout.guidance = 2.0

@@ -112,7 +112,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
         report = evaluate_dynamics(args.run, args.data, args.out, horizon=args.horizon, max_episodes=args.episodes,
                                    denoising_steps=args.denoising_steps, pairs=args.pairs,
-                                   reencode=not args.no_reencode)
+                                   reencode=not args.no_reencode, guidance=args.guidance)
         print(json.dumps({k: report[k] for k in ("next_step_psnr", "onset_f1", "mel_l1", "reward_mae",
                                                   "action_following")}, indent=2))
         print(f"report: {args.out}, plot: {Path(args.out).with_suffix('.png')}")
@@ -183,6 +183,7 @@ def _plan(args: argparse.Namespace) -> int:
         raise ValueError(f"--episodes and --max-steps must be >= 1, got {args.episodes} and {args.max_steps}")
     run = str(resolve_run(args.run))
     wm = load_world_model(run)
+    wm.guidance = args.guidance
     env_id = args.env or wm.config.env_id
     if env_id != wm.config.env_id:
         raise ValueError(f"{args.run} was trained on {wm.config.env_id}, not {env_id}; leave --env out or train "
@@ -204,7 +205,7 @@ def _plan(args: argparse.Namespace) -> int:
     primary = results.get("learned", results.get("oracle"))
     report = {"run": args.run, "env": env_id, "planner": args.planner, "config": dataclasses.asdict(cfg),
               "denoising_steps": args.denoising_steps, "value_weight": args.value_weight, "reencode": args.reencode,
-              "seeds": seeds,
+              "guidance": args.guidance, "seeds": seeds,
               "success_rate": primary["success_rate"],
               "mean_return": primary["mean_return"],
               "seconds_per_action": primary["seconds_per_action"], "model": models[0]}
@@ -233,6 +234,7 @@ def _posttrain(args: argparse.Namespace) -> int:
     pcfg = _planner_config(args)
 
     def planner(wm, env):
+        wm.guidance = args.guidance
         return make_planner("learned", env, args.planner, pcfg, denoising_steps=args.denoising_steps, seed=args.seed,
                             world_model=wm, value_weight=args.value_weight, reencode=args.reencode)
 
@@ -292,6 +294,9 @@ def _planner_args(p: argparse.ArgumentParser) -> None:
                         "2 planned best of 0-8, benchmarks/plan_sweep.py)")
     p.add_argument("--reencode", action="store_true",
                    help="learned model: decode and re-encode every imagined step (less drift, slower)")
+    p.add_argument("--guidance", type=float, default=1.0,
+                   help="learned model: action guidance scale (1: none; >1 needs a model trained with "
+                        "--set model.action_dropout=0.1; costs two denoiser passes per step)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -374,6 +379,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--pairs", type=int, default=20, help="dynamics: action-following pairs (default 20)")
     ev.add_argument("--no-reencode", action="store_true",
                     help="dynamics: keep the sampled latents as context instead of re-encoding each imagined step")
+    ev.add_argument("--guidance", type=float, default=1.0,
+                    help="dynamics: action guidance scale (1: none; >1 needs a model trained with action dropout)")
     ev.add_argument("--env", default=None, help="policies: real env id (default: the model's)")
     ev.add_argument("--policies", nargs="+", default=["visual:0.0", "visual:1.0", "visual:0:0.1", "visual:0:0.05",
                                                        "random", "still"],

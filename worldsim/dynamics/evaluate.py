@@ -123,9 +123,11 @@ def action_following(model: WorldModel, episodes: list, pairs: int, horizon: int
 
 def evaluate_dynamics(run: str | Path, data: list[str | Path], out: str | Path, horizon: int = 16,
                       starts_per_episode: int = 4, max_episodes: int | None = 20, denoising_steps: int = 3,
-                      pairs: int = 20, seed: int = 0, reencode: bool = True, progress: bool = True) -> dict[str, Any]:
+                      pairs: int = 20, seed: int = 0, reencode: bool = True, progress: bool = True,
+                      guidance: float = 1.0) -> dict[str, Any]:
     """Open-loop metrics per horizon step on val episodes; JSON report at `out` and a PSNR-vs-horizon PNG beside it."""
     model = load_world_model(run)
+    model.guidance = guidance
     gen = torch.Generator().manual_seed(seed)
     episodes = _episodes(data, max_episodes)
     if not episodes:
@@ -167,7 +169,7 @@ def evaluate_dynamics(run: str | Path, data: list[str | Path], out: str | Path, 
     to_psnr = lambda s, n: (10 * np.log10(255.0**2 / np.maximum(s / np.maximum(n, 1), 1e-10))).tolist()  # noqa: E731
     report = {
         "run": str(run), "data": [str(d) for d in data], "episodes": len(episodes), "denoising_steps": denoising_steps,
-        "reencode": reencode, "horizon": list(range(1, H + 1)),
+        "reencode": reencode, "guidance": guidance, "horizon": list(range(1, H + 1)),
         "psnr": to_psnr(sq["m"], cnt["n"]), "psnr_foreground": to_psnr(sq["mf"], cnt["nf"]),
         "baseline_psnr": to_psnr(sq["b"], cnt["n"]), "baseline_psnr_foreground": to_psnr(sq["bf"], cnt["nf"]),
         "onset_f1": f1(tp, fp, fn), "onset_counts": {"tp": tp, "fp": fp, "fn": fn}, "audio_horizon": min(AUDIO_HORIZON, H),

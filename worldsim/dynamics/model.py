@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from torch import nn
@@ -17,6 +17,7 @@ from .samplers import SAMPLERS, karras_sigmas
 from .unet import DenoiserUNet, UNetConfig
 
 NO_CONTEXT_NOISE = 1e-3  # the context-noise level given to the model at inference (clean context)
+NULL_ACTION = 3.0  # every coordinate of the "no action given" input, outside the action box [-1, 1]
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class DynamicsConfig:
     sigma_min: float = 0.002  # sampling schedule (Karras rho = 7)
     sigma_max: float = 5.0
     ctx_noise_max: float = 0.3  # context latents get noise sigma ~ U(0, max) in training (GameNGen-style)
+    action_dropout: float = 0.0  # share of training windows whose current action is NULL_ACTION (enables guidance)
     reward_head: str = "keypoints"  # "keypoints" (spatial softmax) or "pool" (global pooling; runs made before)
     value_head: bool = True  # learn V of the data's policy, for planners' terminal values
     value_gamma: float = 0.9  # its discount (an effective horizon of 1 / (1 - gamma) steps)
@@ -62,6 +64,7 @@ class WorldModel(nn.Module):
     def __init__(self, codecs: Codecs, config: DynamicsConfig) -> None:
         super().__init__()
         self.codecs, self.config = codecs.eval(), config
+        self._guidance = 1.0
         self.codecs.requires_grad_(False)
         self.denoiser = EDMPrecond(DenoiserUNet(config.unet), config.sigma_data)
         u = config.unet
@@ -71,6 +74,18 @@ class WorldModel(nn.Module):
     @property
     def device(self) -> torch.device:
         return next(self.denoiser.parameters()).device
+
+    @property
+    def guidance(self) -> float:
+        """Action guidance scale of every imagined step (1: none; see `imagine`)."""
+        return self._guidance
+
+    @guidance.setter
+    def guidance(self, value: float) -> None:
+        if value != 1.0 and self.config.action_dropout <= 0:
+            raise ValueError(f"action guidance {value} needs a model trained with action dropout; this one was not "
+                             "(train or fine-tune with --set model.action_dropout=0.1, or use guidance 1)")
+        self._guidance = float(value)
 
     @property
     def context(self) -> int:
@@ -102,7 +117,10 @@ class WorldModel(nn.Module):
     @torch.no_grad()
     def imagine(self, state: LatentState, action: torch.Tensor, denoising_steps: int = 3, sampler: str = "euler",
                 generator: torch.Generator | None = None) -> tuple[LatentState, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """One imagined step in latent space: (next state, frame latent, audio latent, reward, termination prob)."""
+        """One imagined step in latent space: (next state, frame latent, audio latent, reward, termination prob).
+
+        With `self.guidance` = w != 1 the denoiser is classifier-free guided on the action (Ho & Salimans 2022):
+        D = D(no action) + w (D(action) - D(no action)), which needs a model trained with `action_dropout` > 0."""
         a = self._check_action(action, state)
         b = a.shape[0]
         (c, h, w), d = self.codecs.latent_shape()
@@ -110,13 +128,26 @@ class WorldModel(nn.Module):
         s = self.config.sigma_max
         x = (torch.randn((b, c, h, w), device=dev, generator=generator) * s,
              torch.randn((b, d), device=dev, generator=generator) * s)
-        cond = self.cond(state, a)
         sigmas = karras_sigmas(denoising_steps, self.config.sigma_min, s, device=dev)
-        zf, za = SAMPLERS[sampler](lambda xx, sig: self.denoiser(xx, sig, **cond), x, sigmas)
+        zf, za = SAMPLERS[sampler](self._denoise_fn(state, a), x, sigmas)
         reward, term_logit = self.heads(state.frames[:, -1], zf, za, a)
         nxt = LatentState(torch.cat([state.frames[:, 1:], zf[:, None]], 1), torch.cat([state.audio[:, 1:], za[:, None]], 1),
                           torch.cat([state.actions[:, 1:], a[:, None]], 1))
         return nxt, zf, za, reward, torch.sigmoid(term_logit)
+
+    def _denoise_fn(self, state: LatentState, action: torch.Tensor) -> Callable[..., tuple[torch.Tensor, ...]]:
+        """D(x; sigma) for one step under `action`, action-guided when `self.guidance` != 1 (both passes in one batch)."""
+        cond = self.cond(state, action)
+        g = self._guidance
+        if g == 1.0:
+            return lambda xx, sig: self.denoiser(xx, sig, **cond)
+        null = self.cond(state, torch.full_like(action, NULL_ACTION))
+        both = {k: torch.cat([cond[k], null[k]]) for k in cond}
+
+        def guided(xx: tuple[torch.Tensor, ...], sig: torch.Tensor) -> tuple[torch.Tensor, ...]:
+            out = self.denoiser(tuple(torch.cat([t, t]) for t in xx), torch.cat([sig, sig]), **both)
+            return tuple(u + g * (c_ - u) for c_, u in (o.chunk(2) for o in out))
+        return guided
 
     def state_value(self, state: LatentState) -> torch.Tensor | None:
         """V of the value head at the last step of `state` [B] (None when the run has no value head)."""

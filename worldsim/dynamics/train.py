@@ -25,7 +25,7 @@ from ..schedule import expected_steps, learning_rate
 from .edm import edm_loss
 from .heads import value_loss
 from .latent_windows import LatentWindows
-from .model import DynamicsConfig, LatentState, WorldModel
+from .model import NULL_ACTION, DynamicsConfig, LatentState, WorldModel
 from .unet import UNetConfig
 
 
@@ -110,7 +110,11 @@ def _batch_loss(model: WorldModel, batch: dict[str, torch.Tensor], cfg: Dynamics
     sigma_ctx = torch.rand(b, device=dev, generator=gen) * cfg.model.ctx_noise_max + 1e-3
     noisy = lambda z: z + torch.randn(z.shape, device=dev, generator=gen) * sigma_ctx.view(-1, *[1] * (z.dim() - 1))  # noqa: E731
     state = LatentState(noisy(batch["ctx_frames"]), noisy(batch["ctx_audio"]), batch["ctx_actions"])
-    cond = model.cond(state, batch["action"], sigma_ctx)
+    action = batch["action"]
+    if cfg.model.action_dropout > 0:  # the unconditional model that action guidance subtracts
+        drop = torch.rand(b, device=dev, generator=gen) < cfg.model.action_dropout
+        action = torch.where(drop[:, None], torch.full_like(action, NULL_ACTION), action)
+    cond = model.cond(state, action, sigma_ctx)
     m = cfg.model
     diff, (lf, la) = edm_loss(model.denoiser, (batch["next_frame"], batch["next_audio"]), m.p_mean, m.p_std,
                               m.sigma_data, (1.0, cfg.audio_weight), gen, **cond)

@@ -282,6 +282,8 @@ def test_action_guidance_needs_action_dropout_and_at_zero_ignores_the_action(tin
     # one Euler step from the same noise is linear in D: x1 = x0 + (x0 - D) / s0 (s1 - s0), so w extrapolates
     uncond, cond, guided = (sample(a, w, steps=1) for w in (0.0, 1.0, 2.0))
     assert torch.allclose(guided, uncond + 2.0 * (cond - uncond), atol=1e-4) and not torch.allclose(guided, cond)
+    with pytest.raises(ValueError, match=r"\[0, 1\)"):
+        train_dynamics([data], run, run / "wm_bad", replace(cfg, model=replace(TINY, action_dropout=1.0)), progress=False)
     no_dropout = load_world_model(run / "wm_cfg")
     no_dropout.config = replace(no_dropout.config, action_dropout=0.0)
     with pytest.raises(ValueError, match="action_dropout=0.1"):

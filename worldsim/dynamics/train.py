@@ -157,6 +157,9 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
 
     `data_weights` (one per dataset) sets how often each dataset's windows are drawn; default: every window alike.
     """
+    if not 0.0 <= cfg.model.action_dropout < 1.0:
+        raise ValueError(f"model.action_dropout is the share of windows trained without their action, in [0, 1); "
+                         f"got {cfg.model.action_dropout} (0.1 is a usual value)")
     run, codecs_run = Path(run), Path(codecs_run)
     run.mkdir(parents=True, exist_ok=True)
     if codecs_run.resolve() != run.resolve():

@@ -218,8 +218,8 @@ def main() -> None:
                 errs[m].append(norm(reads[m] - qpos[..., dims]))
             true_disp.append(by_body(qpos[..., dims] - q0[dims]))
             if ti is not None:  # unit vector from the block's real start to the goal
-                g = env.unwrapped.model.geom_pos[env.unwrapped.model.geom("goal").id, :2]
-                u = (g - q0[coords["target"]]) / max(float(np.linalg.norm(g - q0[coords["target"]])), 1e-9)
+                goal = env.unwrapped.model.geom_pos[env.unwrapped.model.geom("goal").id, :2]
+                u = (goal - q0[coords["target"]]) / max(float(np.linalg.norm(goal - q0[coords["target"]])), 1e-9)
                 toward["real"].append(by_body(qpos[:, -1, dims] - q0[dims])[:, ti] @ u)
             for m, r in reads.items():
                 disp[m].append(by_body(r - z0))

@@ -288,3 +288,43 @@ def test_action_guidance_needs_action_dropout_and_at_zero_ignores_the_action(tin
     no_dropout.config = replace(no_dropout.config, action_dropout=0.0)
     with pytest.raises(ValueError, match="action_dropout=0.1"):
         no_dropout.guidance = 2.0
+
+
+def test_object_motion_is_the_largest_planar_step_of_any_free_body():
+    from worldsim.data.motion import object_motion
+
+    qpos = np.zeros((3, 10))
+    qpos[1, 0:2] = (0.003, 0.004)  # body at address 0 moves 5 mm in step 0; z (address 2) is ignored
+    qpos[2, 0:2] = (0.003, 0.004)
+    qpos[2, 5:7] = (0.0, -0.01)  # body at address 5 moves 1 cm in step 1
+    qpos[:, 2] = np.arange(3)
+    assert np.allclose(object_motion(qpos, [0, 5]), [0.005, 0.01])
+    assert object_motion(qpos, []).tolist() == [0.0, 0.0]
+
+
+def test_motion_share_oversamples_the_windows_whose_action_moves_an_object(tiny_world):
+    from worldsim.dynamics.latent_windows import LatentWindows
+
+    class Spy(LatentWindows):
+        def get(self, rows):
+            self.rows = rows
+            return super().get(rows)
+
+    _, world = tiny_world
+    caches = sorted((world / "latents").glob("*.npz"))
+    motion = np.concatenate([np.load(c)["object_motion"] for c in caches])
+    threshold = float(np.quantile(motion, 0.9))  # about a tenth of the windows count as moving
+    assert threshold > 0
+    plain = Spy(caches, 4, motion_share=0.0)
+    windows = Spy(caches, 4, motion_share=0.5, motion_threshold=threshold)
+    assert 0.02 < windows.moving_fraction < 0.2
+    rng = np.random.default_rng(0)
+    batch = windows.sample(64, rng)
+    assert batch["action"].shape == (64, 2)
+    share = np.isin(windows.rows, windows._moving).mean()
+    plain.sample(64, rng)
+    assert share >= 0.5 and np.isin(plain.rows, windows._moving).mean() < 0.3
+    with pytest.raises(ValueError, match="motion_share is the share"):
+        LatentWindows(caches, 4, motion_share=1.0)
+    with pytest.raises(ValueError, match="lower motion_threshold"):
+        LatentWindows(caches, 4, motion_share=0.5, motion_threshold=10.0)

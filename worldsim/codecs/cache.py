@@ -14,10 +14,11 @@ from tqdm import tqdm
 
 from ..data.dataset import MANIFEST, open_dataset
 from ..data.episode import load_episode
+from ..data.motion import free_body_addresses, object_motion
 from .model import load_codecs
 
-CACHE_KEYS = ("frame_latents", "audio_latents", "actions", "rewards", "terminated", "truncated", "offsets",
-              "episodes")
+CACHE_KEYS = ("frame_latents", "audio_latents", "actions", "rewards", "terminated", "truncated", "object_motion",
+              "offsets", "episodes")
 
 
 def cache_path(run: str | Path, data: str | Path, cache_dir: str | Path | None = None) -> Path:
@@ -38,10 +39,15 @@ def encode_dataset(run: str | Path, data: str | Path, batch: int = 256, progress
     """
     out = cache_path(run, data, cache_dir)
     if out.exists():
+        with np.load(out) as z:
+            if "object_motion" in z.files:
+                return out
+        _add_object_motion(out, data, progress)  # a cache made before the field existed: no need to re-encode
         return out
     dev = torch.device(device or "cpu")
     model = load_codecs(run, dev)
     ds = open_dataset(data)
+    free = free_body_addresses(ds.env_id, ds.header.get("env_kwargs"))
     parts: dict[str, list[np.ndarray]] = {k: [] for k in CACHE_KEYS if k not in ("offsets", "episodes")}
     offsets, episodes, n = [0], [], 0
     for e in tqdm(ds.entries, desc=f"encode {ds.root.name}", unit="ep", disable=not progress):
@@ -53,14 +59,35 @@ def encode_dataset(run: str | Path, data: str | Path, batch: int = 256, progress
         parts["audio_latents"].append(za.float().cpu().numpy().astype(np.float16))
         for k in ("actions", "rewards", "terminated", "truncated"):
             parts[k].append(ep[k])
+        parts["object_motion"].append(object_motion(ep["qpos"], free))
         n += len(f)
         offsets.append(n)
         episodes.append(e["index"])
     arrays: dict[str, Any] = {k: np.concatenate(v) for k, v in parts.items()}
     arrays.update(offsets=np.asarray(offsets, np.int64), episodes=np.asarray(episodes, np.int64))
+    _save(out, arrays)
+    return out
+
+
+def _save(out: Path, arrays: dict[str, Any]) -> None:
+    """Write the cache atomically (a temporary file renamed over it)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".tmp")
     with os.fdopen(fd, "wb") as fh:
         np.savez(fh, **arrays)
     os.replace(tmp, out)
-    return out
+
+
+def _add_object_motion(out: Path, data: str | Path, progress: bool) -> None:
+    """Add `object_motion` to a cache written before it existed, from the episodes' qpos (latents kept as they are)."""
+    ds = open_dataset(data)
+    free = free_body_addresses(ds.env_id, ds.header.get("env_kwargs"))
+    with np.load(out) as z:
+        arrays = {k: z[k] for k in z.files}
+    by_index = {e["index"]: e for e in ds.entries}
+    motion = [object_motion(load_episode(ds.path(by_index[int(i)]))[0]["qpos"], free)
+              for i in tqdm(arrays["episodes"], desc=f"object motion {ds.root.name}", unit="ep", disable=not progress)]
+    arrays["object_motion"] = np.concatenate(motion) if motion else np.zeros(0, np.float32)
+    if len(arrays["object_motion"]) != len(arrays["actions"]):
+        raise ValueError(f"{out} does not match the episodes of {data}; delete it to encode again")
+    _save(out, arrays)

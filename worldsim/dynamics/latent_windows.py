@@ -27,11 +27,15 @@ class LatentWindows:
     """Every (episode, t0) of the chosen split of one or more latent caches, sampled in random batches."""
 
     def __init__(self, caches: list[str | Path], context: int, split: str = "train", val_every: int = 10,
-                 weights: list[float] | None = None, gamma: float = 0.9) -> None:
+                 weights: list[float] | None = None, gamma: float = 0.9, motion_share: float = 0.0,
+                 motion_threshold: float = 0.002) -> None:
+        if not 0.0 <= motion_share < 1.0:
+            raise ValueError(f"motion_share is the share of each batch drawn from windows whose action moves an "
+                             f"object, in [0, 1); got {motion_share}")
         if weights is not None and (len(weights) != len(caches) or min(weights) < 0 or sum(weights) <= 0):
             raise ValueError(f"weights must be one non-negative number per cache with a positive sum, got {weights}")
         self.context = context
-        frames, audio, actions, rewards, terminated, values = [], [], [], [], [], []
+        frames, audio, actions, rewards, terminated, values, motion = [], [], [], [], [], [], []
         starts = []  # (latent index of t0, action index of t0, first latent index of the episode), over all caches
         origin = []  # which cache each window comes from
         self.episodes = []  # (first latent index, first action index, observations)
@@ -43,6 +47,11 @@ class LatentWindows:
             actions.append(z["actions"])
             rewards.append(z["rewards"])
             terminated.append(z["terminated"])
+            if motion_share > 0:
+                if "object_motion" not in z.files:
+                    raise ValueError(f"{path} has no object_motion; encode it again with this version "
+                                     "(worldsim.codecs.cache.encode_dataset adds it)")
+                motion.append(z["object_motion"])
             values.append(np.zeros(len(z["actions"]), np.float32))
             offsets, act_off = z["offsets"], 0
             for e, index in enumerate(z["episodes"]):
@@ -65,6 +74,13 @@ class LatentWindows:
         self.terminated, self.values = np.concatenate(terminated), np.concatenate(values)
         self.index = np.asarray(starts, np.int64)
         self.action_dim = int(self.actions.shape[1])
+        self.motion_share = motion_share
+        self._moving = np.zeros(0, np.int64)  # rows of the index whose action moves an object by > motion_threshold
+        if motion_share > 0:
+            self._moving = np.flatnonzero(np.concatenate(motion)[self.index[:, 1]] > motion_threshold)
+            if len(self._moving) == 0:
+                raise ValueError(f"no {split} window moves an object by more than {motion_threshold} m; "
+                                 "lower motion_threshold or set motion_share=0")
         self._p = None  # per-window sampling probability: uniform, or each cache's weight spread over its windows
         if weights is not None:
             origin_a = np.asarray(origin)
@@ -97,8 +113,17 @@ class LatentWindows:
                 "audio": torch.from_numpy(self.audio[sl].astype(np.float32)),
                 "actions": torch.from_numpy(self.actions[a0 + start: a0 + start + length].astype(np.float32))}
 
+    @property
+    def moving_fraction(self) -> float:
+        """Share of the windows whose action moves an object (0 when motion_share is 0: not computed)."""
+        return len(self._moving) / len(self.index)
+
     def sample(self, batch: int, rng: np.random.Generator) -> dict[str, torch.Tensor]:
-        """A random batch of windows (weighted by cache when weights were given)."""
-        if self._p is None:
-            return self.get(rng.integers(0, len(self.index), batch))
-        return self.get(rng.choice(len(self.index), batch, p=self._p))
+        """A random batch of windows (weighted by cache when weights were given); with `motion_share` > 0, that share
+        of the batch comes from the windows whose action moves an object, chosen alike (rare events oversampled)."""
+        n_moving = int(round(batch * self.motion_share))
+        rows = rng.integers(0, len(self.index), batch - n_moving) if self._p is None else \
+            rng.choice(len(self.index), batch - n_moving, p=self._p)
+        if n_moving:
+            rows = np.concatenate([rows, self._moving[rng.integers(0, len(self._moving), n_moving)]])
+        return self.get(rows)

@@ -43,6 +43,8 @@ class DynamicsTrainConfig:
     audio_weight: float = 1.0  # weight of the audio latent in the joint EDM loss
     head_weight: float = 1.0  # weight of the reward and termination losses
     ema: float = 0.999  # EMA decay of the weights used for imagination
+    motion_share: float = 0.0  # share of each batch drawn from windows whose action moves an object (oversampled)
+    motion_threshold: float = 0.002  # m an object must move in one step for its window to count as moving
     unroll_prob: float = 0.0  # share of windows whose newest context step is the model's own prediction (imagined context)
     checkpoint_every_s: float = 120.0
     log_every: int = 50
@@ -160,6 +162,9 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     if not 0.0 <= cfg.model.action_dropout < 1.0:
         raise ValueError(f"model.action_dropout is the share of windows trained without their action, in [0, 1); "
                          f"got {cfg.model.action_dropout} (0.1 is a usual value)")
+    if not 0.0 <= cfg.motion_share < 1.0:
+        raise ValueError(f"motion_share is the share of each batch drawn from windows whose action moves an object, "
+                         f"in [0, 1); got {cfg.motion_share} (try 0.5)")
     run, codecs_run = Path(run), Path(codecs_run)
     run.mkdir(parents=True, exist_ok=True)
     if codecs_run.resolve() != run.resolve():
@@ -177,7 +182,11 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     if payload is not None:
         cfg = _keep_saved_model(cfg, payload, run)  # before the windows: their value targets use the run's discount
     windows = LatentWindows(caches, cfg.model.unet.context, split="train", weights=data_weights,
-                            gamma=cfg.model.value_gamma)
+                            gamma=cfg.model.value_gamma, motion_share=cfg.motion_share,
+                            motion_threshold=cfg.motion_threshold)
+    if cfg.motion_share > 0 and progress:
+        print(f"{windows.moving_fraction:.1%} of the training windows move an object by > {cfg.motion_threshold} m; "
+              f"they make {cfg.motion_share:.0%} of each batch")
     try:
         val = LatentWindows(caches, cfg.model.unet.context, split="val", gamma=cfg.model.value_gamma)
     except ValueError:

@@ -20,7 +20,7 @@ from worldsim.codecs.train import CodecTrainConfig, train_codecs
 from worldsim.data import CollectConfig, collect
 from worldsim.data.dataset import open_dataset
 from worldsim.data.episode import load_episode
-from worldsim.data.motion import free_body_addresses, object_motion
+from worldsim.data.motion import free_body_addresses, object_motion, planar_state_addresses
 
 TINY = dict(frame=FrameAEConfig(latent_channels=4, width16=16, width8=32, blocks=1, width32=8),
             audio=AudioAEConfig(latent_dim=8, width=16), frame_batch=8, audio_batch=8, warmup=5,
@@ -94,7 +94,8 @@ def test_latent_cache_and_evaluate_command(tiny_data, tmp_path):
     run = tmp_path / "run"
     train_codecs([tiny_data], run, CodecTrainConfig(steps=5, **TINY), progress=False)
     path = encode_dataset(run, tiny_data, progress=False)
-    cache = np.load(path)
+    with np.load(path) as z:
+        cache = dict(z)
     assert cache["frame_latents"].shape == (10 * 21, 4, 8, 8) and cache["audio_latents"].shape == (210, 8)
     assert list(cache["offsets"]) == list(range(0, 211, 21)) and encode_dataset(run, tiny_data) == path
     ds = open_dataset(tiny_data)
@@ -102,12 +103,15 @@ def test_latent_cache_and_evaluate_command(tiny_data, tmp_path):
     free = free_body_addresses("worldsim/Push-v0")
     assert free == [2, 9, 16]  # target, can, block: the pusher's slide joints are not free bodies
     assert np.array_equal(cache["object_motion"], np.concatenate([object_motion(q, free) for q in qpos]))
-    old = {k: cache[k] for k in cache.files if k != "object_motion"}  # a cache written before the field existed
+    planar = planar_state_addresses("worldsim/Push-v0")
+    assert planar == [0, 1, 2, 3, 9, 10, 16, 17]  # the pusher's two slides, then x, y of each object
+    assert np.array_equal(cache["state"], np.concatenate(qpos)[:, planar].astype(np.float32))
+    old = {k: cache[k] for k in cache if k not in ("object_motion", "state")}  # written before the fields
     np.savez(path, **old)
     assert encode_dataset(run, tiny_data, progress=False) == path  # upgraded in place, latents kept
     upgraded = np.load(path)
-    assert np.array_equal(upgraded["object_motion"], cache["object_motion"])
-    assert np.array_equal(upgraded["frame_latents"], cache["frame_latents"])
+    for key in ("object_motion", "state", "frame_latents"):
+        assert np.array_equal(upgraded[key], cache[key])
     again = encode_dataset(run, tiny_data, progress=False, cache_dir=tmp_path / "again", device="cpu")
     assert np.array_equal(np.load(again)["frame_latents"], cache["frame_latents"])
     if not torch.cuda.is_available():  # the device reaches the codecs: asking for a missing GPU is a clear error

@@ -328,3 +328,36 @@ def test_motion_share_oversamples_the_windows_whose_action_moves_an_object(tiny_
         LatentWindows(caches, 4, motion_share=1.0)
     with pytest.raises(ValueError, match="lower motion_threshold"):
         LatentWindows(caches, 4, motion_share=0.5, motion_threshold=10.0)
+
+
+def test_state_probe_trains_on_the_step_s_state_change_and_stays_with_its_run(tiny_world, tmp_path):
+    import shutil
+
+    from worldsim.checkpoint import load_checkpoint
+    from worldsim.data.dataset import open_dataset
+    from worldsim.data.episode import load_episode
+    from worldsim.dynamics.latent_windows import LatentWindows
+
+    data, world = tiny_world
+    windows = LatentWindows(sorted((world / "latents").glob("*.npz")), 4, split="all", with_state=True)
+    assert windows.state_dim == 8
+    qpos = load_episode(open_dataset(data).path(open_dataset(data).entries[0]))[0]["qpos"]
+    planar = [0, 1, 2, 3, 9, 10, 16, 17]
+    got = windows.get(np.array([0, 5]))["state_delta"].numpy()  # episode 0, steps 0 and 5
+    assert np.allclose(got, (qpos[[1, 6]][:, planar] - qpos[[0, 5]][:, planar]), atol=1e-6)
+    run = tmp_path / "probe"
+    shutil.copytree(world, run)
+    steps = load_checkpoint(run / "dynamics.pt", kind="dynamics")["step"]
+    cfg = DynamicsTrainConfig(model=TINY, batch=8, steps=steps + 3, warmup=1, checkpoint_every_s=1e9, state_weight=1.0)
+    result = train_dynamics([data], run, run, cfg, progress=False)  # a run without a probe gains one
+    assert result["state_mse"] > 0 and load_world_model(run).config.state_dim == 8
+    before = load_checkpoint(run / "dynamics.pt", kind="dynamics")["model"]
+    plain = replace(cfg, steps=steps + 4, state_weight=0.0)
+    train_dynamics([data], run, run, plain, progress=False)  # resumed without the loss, it keeps the probe
+    after = load_checkpoint(run / "dynamics.pt", kind="dynamics")["model"]
+    model = load_world_model(run)  # loads strictly: probe weights and config agree
+    assert model.state_probe is not None
+    probe = [k for k in before if k.startswith("state_probe.")]
+    assert probe and all(torch.equal(before[k], after[k]) for k in probe)  # no state loss: no gradient reaches it
+    with pytest.raises(ValueError, match="state_weight"):
+        train_dynamics([data], run, run, replace(cfg, state_weight=-1.0), progress=False)

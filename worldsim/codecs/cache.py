@@ -14,11 +14,12 @@ from tqdm import tqdm
 
 from ..data.dataset import MANIFEST, open_dataset
 from ..data.episode import load_episode
-from ..data.motion import free_body_addresses, object_motion
+from ..data.motion import free_body_addresses, object_motion, planar_state_addresses
 from .model import load_codecs
 
 CACHE_KEYS = ("frame_latents", "audio_latents", "actions", "rewards", "terminated", "truncated", "object_motion",
-              "offsets", "episodes")
+              "state", "offsets", "episodes")
+PHYSICAL = ("object_motion", "state")  # read from the episodes' qpos, not encoded: added to older caches in place
 
 
 def cache_path(run: str | Path, data: str | Path, cache_dir: str | Path | None = None) -> Path:
@@ -40,14 +41,13 @@ def encode_dataset(run: str | Path, data: str | Path, batch: int = 256, progress
     out = cache_path(run, data, cache_dir)
     if out.exists():
         with np.load(out) as z:
-            if "object_motion" in z.files:
+            if all(k in z.files for k in PHYSICAL):
                 return out
-        _add_object_motion(out, data, progress)  # a cache made before the field existed: no need to re-encode
+        _add_physical(out, data, progress)  # a cache made before these fields existed: no need to re-encode
         return out
     dev = torch.device(device or "cpu")
     model = load_codecs(run, dev)
     ds = open_dataset(data)
-    free = free_body_addresses(ds.env_id, ds.header.get("env_kwargs"))
     parts: dict[str, list[np.ndarray]] = {k: [] for k in CACHE_KEYS if k not in ("offsets", "episodes")}
     offsets, episodes, n = [0], [], 0
     for e in tqdm(ds.entries, desc=f"encode {ds.root.name}", unit="ep", disable=not progress):
@@ -59,7 +59,8 @@ def encode_dataset(run: str | Path, data: str | Path, batch: int = 256, progress
         parts["audio_latents"].append(za.float().cpu().numpy().astype(np.float16))
         for k in ("actions", "rewards", "terminated", "truncated"):
             parts[k].append(ep[k])
-        parts["object_motion"].append(object_motion(ep["qpos"], free))
+        for k, v in _physical(ep["qpos"], ds.env_id, ds.header.get("env_kwargs")).items():
+            parts[k].append(v)
         n += len(f)
         offsets.append(n)
         episodes.append(e["index"])
@@ -78,16 +79,24 @@ def _save(out: Path, arrays: dict[str, Any]) -> None:
     os.replace(tmp, out)
 
 
-def _add_object_motion(out: Path, data: str | Path, progress: bool) -> None:
-    """Add `object_motion` to a cache written before it existed, from the episodes' qpos (latents kept as they are)."""
+def _physical(qpos: np.ndarray, env_id: str, env_kwargs: dict[str, Any] | None) -> dict[str, np.ndarray]:
+    """One episode's `object_motion` [T - 1] (m per action) and planar `state` [T, S] (m or rad) from its qpos."""
+    return {"object_motion": object_motion(qpos, free_body_addresses(env_id, env_kwargs)),
+            "state": qpos[:, planar_state_addresses(env_id, env_kwargs)].astype(np.float32)}
+
+
+def _add_physical(out: Path, data: str | Path, progress: bool) -> None:
+    """Add the PHYSICAL fields to a cache written before they existed, from the episodes' qpos (latents kept)."""
     ds = open_dataset(data)
-    free = free_body_addresses(ds.env_id, ds.header.get("env_kwargs"))
     with np.load(out) as z:
         arrays = {k: z[k] for k in z.files}
     by_index = {e["index"]: e for e in ds.entries}
-    motion = [object_motion(load_episode(ds.path(by_index[int(i)]))[0]["qpos"], free)
-              for i in tqdm(arrays["episodes"], desc=f"object motion {ds.root.name}", unit="ep", disable=not progress)]
-    arrays["object_motion"] = np.concatenate(motion) if motion else np.zeros(0, np.float32)
-    if len(arrays["object_motion"]) != len(arrays["actions"]):
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in PHYSICAL}
+    for i in tqdm(arrays["episodes"], desc=f"qpos fields {ds.root.name}", unit="ep", disable=not progress):
+        qpos = load_episode(ds.path(by_index[int(i)]))[0]["qpos"]
+        for k, v in _physical(qpos, ds.env_id, ds.header.get("env_kwargs")).items():
+            parts[k].append(v)
+    arrays.update({k: np.concatenate(v) for k, v in parts.items()})
+    if len(arrays["object_motion"]) != len(arrays["actions"]) or len(arrays["state"]) != len(arrays["frame_latents"]):
         raise ValueError(f"{out} does not match the episodes of {data}; delete it to encode again")
     _save(out, arrays)

@@ -108,6 +108,22 @@ def value_loss(value: ValueHead | None, z_prev: torch.Tensor, z: torch.Tensor, t
     return nn.functional.mse_loss(value(z_prev, z).float() * scale, target * scale)
 
 
+class StateProbe(nn.Module):
+    """Denoiser mid-level features [B, c, h, w] -> what the step does to the scene's planar state [B, S], in cm.
+
+    Training only: an auxiliary loss on the backbone's features, so that they must say how the bodies move under
+    the action, the thing the diffusion loss weighs least (a few pixels of block). After REPA (Yu et al. 2024),
+    which aligns diffusion features with a pretrained encoder's; here the target is the simulator's own state.
+    """
+
+    def __init__(self, channels: int, cells: int, state_dim: int, hidden: int = 128) -> None:
+        super().__init__()
+        self.mlp = nn.Sequential(nn.Flatten(), nn.Linear(channels * cells, hidden), nn.SiLU(), nn.Linear(hidden, state_dim))
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return self.mlp(features)
+
+
 REWARD_HEADS = {"pool": RewardTerminationHead, "keypoints": KeypointRewardHead}
 
 

@@ -28,14 +28,14 @@ class LatentWindows:
 
     def __init__(self, caches: list[str | Path], context: int, split: str = "train", val_every: int = 10,
                  weights: list[float] | None = None, gamma: float = 0.9, motion_share: float = 0.0,
-                 motion_threshold: float = 0.002) -> None:
+                 motion_threshold: float = 0.002, with_state: bool = False) -> None:
         if not 0.0 <= motion_share < 1.0:
             raise ValueError(f"motion_share is the share of each batch drawn from windows whose action moves an "
                              f"object, in [0, 1); got {motion_share}")
         if weights is not None and (len(weights) != len(caches) or min(weights) < 0 or sum(weights) <= 0):
             raise ValueError(f"weights must be one non-negative number per cache with a positive sum, got {weights}")
         self.context = context
-        frames, audio, actions, rewards, terminated, values, motion = [], [], [], [], [], [], []
+        frames, audio, actions, rewards, terminated, values, motion, state = [], [], [], [], [], [], [], []
         starts = []  # (latent index of t0, action index of t0, first latent index of the episode), over all caches
         origin = []  # which cache each window comes from
         self.episodes = []  # (first latent index, first action index, observations)
@@ -52,6 +52,11 @@ class LatentWindows:
                     raise ValueError(f"{path} has no object_motion; encode it again with this version "
                                      "(worldsim.codecs.cache.encode_dataset adds it)")
                 motion.append(z["object_motion"])
+            if with_state:
+                if "state" not in z.files:
+                    raise ValueError(f"{path} has no planar state; encode it again with this version "
+                                     "(worldsim.codecs.cache.encode_dataset adds it)")
+                state.append(z["state"])
             values.append(np.zeros(len(z["actions"]), np.float32))
             offsets, act_off = z["offsets"], 0
             for e, index in enumerate(z["episodes"]):
@@ -72,6 +77,7 @@ class LatentWindows:
         self.frames, self.audio = np.concatenate(frames), np.concatenate(audio)
         self.actions, self.rewards = np.concatenate(actions), np.concatenate(rewards)
         self.terminated, self.values = np.concatenate(terminated), np.concatenate(values)
+        self.state = np.concatenate(state) if with_state else None  # [latents, S] planar state, m (or rad)
         self.index = np.asarray(starts, np.int64)
         self.action_dim = int(self.actions.shape[1])
         self.motion_share = motion_share
@@ -102,6 +108,8 @@ class LatentWindows:
         out = {"ctx_frames": self.frames[lat], "ctx_audio": self.audio[lat], "ctx_actions": prev,
                "action": self.actions[at], "next_frame": self.frames[zt + 1], "next_audio": self.audio[zt + 1],
                "reward": self.rewards[at], "terminated": self.terminated[at], "value_next": self.values[at]}
+        if self.state is not None:  # what the step does to the scene's planar state
+            out["state_delta"] = self.state[zt + 1] - self.state[zt]
         return {key: torch.from_numpy(np.ascontiguousarray(v, dtype=np.float32)) for key, v in out.items()}
 
     def sequence(self, episode: int, start: int, length: int) -> dict[str, torch.Tensor]:
@@ -112,6 +120,11 @@ class LatentWindows:
         return {"frames": torch.from_numpy(self.frames[sl].astype(np.float32)),
                 "audio": torch.from_numpy(self.audio[sl].astype(np.float32)),
                 "actions": torch.from_numpy(self.actions[a0 + start: a0 + start + length].astype(np.float32))}
+
+    @property
+    def state_dim(self) -> int:
+        """Size of the planar state (0 without `with_state`)."""
+        return 0 if self.state is None else int(self.state.shape[1])
 
     @property
     def moving_fraction(self) -> float:

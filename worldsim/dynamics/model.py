@@ -12,7 +12,7 @@ from torch import nn
 from ..checkpoint import CheckpointError, load_checkpoint
 from ..codecs.model import Codecs, load_codecs
 from .edm import EDMPrecond
-from .heads import ValueHead, make_reward_head
+from .heads import StateProbe, ValueHead, make_reward_head
 from .samplers import SAMPLERS, karras_sigmas
 from .unet import DenoiserUNet, UNetConfig
 
@@ -32,6 +32,7 @@ class DynamicsConfig:
     sigma_max: float = 5.0
     ctx_noise_max: float = 0.3  # context latents get noise sigma ~ U(0, max) in training (GameNGen-style)
     action_dropout: float = 0.0  # share of training windows whose current action is NULL_ACTION (enables guidance)
+    state_dim: int = 0  # size of the planar state whose change the state probe reads from the denoiser (0: none)
     reward_head: str = "keypoints"  # "keypoints" (spatial softmax) or "pool" (global pooling; runs made before)
     value_head: bool = True  # learn V of the data's policy, for planners' terminal values
     value_gamma: float = 0.9  # its discount (an effective horizon of 1 / (1 - gamma) steps)
@@ -70,6 +71,8 @@ class WorldModel(nn.Module):
         u = config.unet
         self.heads = make_reward_head(config.reward_head, u.frame_channels, u.audio_dim, u.action_dim)
         self.value = ValueHead(u.frame_channels, config.value_gamma) if config.value_head else None
+        self.state_probe = StateProbe(2 * u.width, (u.latent_size // 2) ** 2, config.state_dim) \
+            if config.state_dim else None  # reads the U-Net's last 4x4 block in training (train.py)
 
     @property
     def device(self) -> torch.device:

@@ -45,6 +45,7 @@ class DynamicsTrainConfig:
     ema: float = 0.999  # EMA decay of the weights used for imagination
     motion_share: float = 0.0  # share of each batch drawn from windows whose action moves an object (oversampled)
     motion_threshold: float = 0.002  # m an object must move in one step for its window to count as moving
+    state_weight: float = 0.0  # weight of the state-probe loss (the step's planar state change read from the denoiser)
     unroll_prob: float = 0.0  # share of windows whose newest context step is the model's own prediction (imagined context)
     checkpoint_every_s: float = 120.0
     log_every: int = 50
@@ -99,7 +100,8 @@ def _imagined_context(model: WorldModel, batch: dict[str, torch.Tensor], prob: f
     return out
 
 
-LOSS_NAMES = ("loss", "edm_frame", "edm_audio", "reward_mse", "termination_bce", "value_mse")
+LOSS_NAMES = ("loss", "edm_frame", "edm_audio", "reward_mse", "termination_bce", "value_mse", "state_mse")
+STATE_UNIT = 100.0  # the state probe predicts centimetres (and centiradians): changes of order 1
 
 
 def _batch_loss(model: WorldModel, batch: dict[str, torch.Tensor], cfg: DynamicsTrainConfig,
@@ -118,14 +120,24 @@ def _batch_loss(model: WorldModel, batch: dict[str, torch.Tensor], cfg: Dynamics
         action = torch.where(drop[:, None], torch.full_like(action, NULL_ACTION), action)
     cond = model.cond(state, action, sigma_ctx)
     m = cfg.model
-    diff, (lf, la) = edm_loss(model.denoiser, (batch["next_frame"], batch["next_audio"]), m.p_mean, m.p_std,
-                              m.sigma_data, (1.0, cfg.audio_weight), gen, **cond)
+    feats: dict[str, torch.Tensor] = {}
+    probe = model.state_probe is not None and cfg.state_weight > 0
+    hook = model.denoiser.backbone.mid[-1].register_forward_hook(
+        lambda _mod, _inp, out: feats.__setitem__("mid", out)) if probe else None
+    try:
+        diff, (lf, la) = edm_loss(model.denoiser, (batch["next_frame"], batch["next_audio"]), m.p_mean, m.p_std,
+                                  m.sigma_data, (1.0, cfg.audio_weight), gen, **cond)
+    finally:
+        if hook is not None:
+            hook.remove()
+    ls = torch.nn.functional.mse_loss(model.state_probe(feats["mid"]).float(), batch["state_delta"] * STATE_UNIT) \
+        if probe else torch.zeros((), device=dev)
     reward, term = model.heads(batch["ctx_frames"][:, -1], batch["next_frame"], batch["next_audio"], batch["action"])
     lr_ = torch.nn.functional.mse_loss(reward.float(), batch["reward"])
     lt = torch.nn.functional.binary_cross_entropy_with_logits(term.float(), batch["terminated"])
     lv = value_loss(model.value, batch["ctx_frames"][:, -1], batch["next_frame"], batch["value_next"])
-    total = diff + cfg.head_weight * (lr_ + lt + lv)
-    return total, torch.stack([total, lf, la, lr_, lt, lv]).detach().float()
+    total = diff + cfg.head_weight * (lr_ + lt + lv) + cfg.state_weight * ls
+    return total, torch.stack([total, lf, la, lr_, lt, lv, ls]).detach().float()
 
 
 @torch.no_grad()
@@ -165,6 +177,8 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     if not 0.0 <= cfg.motion_share < 1.0:
         raise ValueError(f"motion_share is the share of each batch drawn from windows whose action moves an object, "
                          f"in [0, 1); got {cfg.motion_share} (try 0.5)")
+    if cfg.state_weight < 0:
+        raise ValueError(f"state_weight weighs the state-probe loss and cannot be negative; got {cfg.state_weight}")
     run, codecs_run = Path(run), Path(codecs_run)
     run.mkdir(parents=True, exist_ok=True)
     if codecs_run.resolve() != run.resolve():
@@ -183,7 +197,7 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
         cfg = _keep_saved_model(cfg, payload, run)  # before the windows: their value targets use the run's discount
     windows = LatentWindows(caches, cfg.model.unet.context, split="train", weights=data_weights,
                             gamma=cfg.model.value_gamma, motion_share=cfg.motion_share,
-                            motion_threshold=cfg.motion_threshold)
+                            motion_threshold=cfg.motion_threshold, with_state=cfg.state_weight > 0)
     if cfg.motion_share > 0 and progress:
         print(f"{windows.moving_fraction:.1%} of the training windows move an object by > {cfg.motion_threshold} m; "
               f"they make {cfg.motion_share:.0%} of each batch")
@@ -193,8 +207,10 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
         val = windows  # too few episodes for a validation split: show training episodes
     unet = UNetConfig(**{**asdict(cfg.model.unet), "frame_channels": c, "audio_dim": d, "latent_size": h,
                          "action_dim": windows.action_dim})
+    saved_state = payload["config"].get("state_dim", 0) if payload is not None else 0
+    state_dim = windows.state_dim if cfg.state_weight > 0 else saved_state  # a run keeps the probe it has
     cfg = DynamicsTrainConfig(**{**asdict(cfg), "model": DynamicsConfig(**{
-        **asdict(cfg.model), "unet": unet, "env_id": env_id, "env_kwargs": dict(env_kwargs)})})
+        **asdict(cfg.model), "unet": unet, "env_id": env_id, "env_kwargs": dict(env_kwargs), "state_dim": state_dim})})
     if payload is not None and payload["config"]["unet"] != asdict(cfg.model.unet):
         raise ValueError(f"{run} holds a world model for other codecs (another latent shape); choose another --out")
     torch.manual_seed(cfg.seed)
@@ -206,8 +222,9 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     if payload is not None:
         model.load_state_dict(payload.get("model", payload["ema"]), strict=False)  # packed runs keep only EMA
         ema.load_state_dict(payload["ema"], strict=False)
-        if "optimizer" in payload:  # a packed (inference-only) run fine-tunes with a fresh optimiser
-            opt.load_state_dict(payload["optimizer"])
+        saved_opt = payload.get("optimizer")  # a packed (inference-only) run fine-tunes with a fresh optimiser,
+        if saved_opt is not None and len(saved_opt["param_groups"][0]["params"]) == len(params):  # as does one
+            opt.load_state_dict(saved_opt)  # that gains a state probe now
         start, trained_s = payload["step"], payload["trained_seconds"]
     (run / "dynamics_config.json").write_text(json.dumps({"data": [str(x) for x in data], **cfg.to_dict()}, indent=2))
     tb = SummaryWriter(str(run / "tb"))

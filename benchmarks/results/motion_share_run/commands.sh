@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fine-tune the shipped model 15 min on its four datasets plus both wander sets, with half of each batch drawn
 # from the windows whose action moves an object (motion_share 0.5), and the same without (the control); then
-# evaluate both the same way. runs/pretrained/latents and runs/mix40/latents hold the shipped codecs' caches.
+# evaluate both the same way (evaluate.sh). runs/pretrained/latents and runs/mix40/latents hold the shipped codecs' caches.
 set -uo pipefail
 export MUJOCO_GL=egl PYTHONPATH=$PWD
 W=.venv/bin/worldsim
@@ -19,11 +19,6 @@ $W train dynamics --data $DATA --codecs runs/plain_ft --out runs/plain_ft --minu
   --set lr=1e-4 schedule=constant warmup=0 > runs/plain_ft/train.log 2>&1
 tail -c 400 runs/plain_ft/train.log; date
 for R in runs/mo_ft runs/plain_ft; do
-  $W evaluate dynamics --run $R --data data/push --out $R/dynamics_report.json 2>&1 | tail -c 600
-  .venv/bin/python benchmarks/position_probe.py $R --data data/push_s7 data/push_random_s8 data/push data/push_random \
-    --out $R/position_probe.json 2>&1 | tail -c 600
-  $W plan --run $R --model learned --episodes 6 --out $R/plan 2>&1 | tail -c 600
-  $W evaluate policies --run $R --episodes 48 --out $R/policies_report.json 2>&1 | tail -c 600
-  date
+  benchmarks/results/motion_share_run/evaluate.sh $R
 done
 echo ALLDONE

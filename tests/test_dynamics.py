@@ -302,7 +302,7 @@ def test_object_motion_is_the_largest_planar_step_of_any_free_body():
     assert object_motion(qpos, []).tolist() == [0.0, 0.0]
 
 
-def test_motion_share_oversamples_the_windows_whose_action_moves_an_object(tiny_world):
+def test_motion_share_oversamples_the_windows_whose_action_moves_an_object(tiny_world, tmp_path):
     from worldsim.dynamics.latent_windows import LatentWindows
 
     class Spy(LatentWindows):
@@ -328,6 +328,12 @@ def test_motion_share_oversamples_the_windows_whose_action_moves_an_object(tiny_
         LatentWindows(caches, 4, motion_share=1.0)
     with pytest.raises(ValueError, match="lower motion_threshold"):
         LatentWindows(caches, 4, motion_share=0.5, motion_threshold=10.0)
+    with np.load(caches[0]) as z:  # a cache written before the qpos fields existed says how to add them
+        np.savez(tmp_path / "old.npz", **{k: z[k] for k in z.files if k not in ("object_motion", "state")})
+    with pytest.raises(ValueError, match="has no 'object_motion'.*encode_dataset"):
+        LatentWindows([tmp_path / "old.npz"], 4, motion_share=0.5)
+    with pytest.raises(ValueError, match="has no 'state'"):
+        LatentWindows([tmp_path / "old.npz"], 4, with_state=True)
 
 
 def test_state_probe_trains_on_the_step_s_state_change_and_stays_with_its_run(tiny_world, tmp_path):

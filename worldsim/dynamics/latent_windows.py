@@ -23,15 +23,28 @@ def returns_to_go(rewards: np.ndarray, terminated: np.ndarray, gamma: float) -> 
     return out
 
 
+def check_motion_share(share: float) -> None:
+    """Raise a clear error unless `share` (of each batch, from windows whose action moves an object) is in [0, 1)."""
+    if not 0.0 <= share < 1.0:
+        raise ValueError(f"motion_share is the share of each batch drawn from windows whose action moves an object, "
+                         f"in [0, 1); got {share} (try 0.5)")
+
+
+def _physical_field(z: np.lib.npyio.NpzFile, key: str, path: str | Path) -> np.ndarray:
+    """A field read from qpos (`object_motion`, `state`), or a clear error for a cache made before it existed."""
+    if key not in z.files:
+        raise ValueError(f"{path} has no {key!r}; pass its dataset through worldsim.codecs.cache.encode_dataset "
+                         "(or `worldsim encode`), which adds it in place")
+    return z[key]
+
+
 class LatentWindows:
     """Every (episode, t0) of the chosen split of one or more latent caches, sampled in random batches."""
 
     def __init__(self, caches: list[str | Path], context: int, split: str = "train", val_every: int = 10,
                  weights: list[float] | None = None, gamma: float = 0.9, motion_share: float = 0.0,
                  motion_threshold: float = 0.002, with_state: bool = False) -> None:
-        if not 0.0 <= motion_share < 1.0:
-            raise ValueError(f"motion_share is the share of each batch drawn from windows whose action moves an "
-                             f"object, in [0, 1); got {motion_share}")
+        check_motion_share(motion_share)
         if weights is not None and (len(weights) != len(caches) or min(weights) < 0 or sum(weights) <= 0):
             raise ValueError(f"weights must be one non-negative number per cache with a positive sum, got {weights}")
         self.context = context
@@ -48,15 +61,9 @@ class LatentWindows:
             rewards.append(z["rewards"])
             terminated.append(z["terminated"])
             if motion_share > 0:
-                if "object_motion" not in z.files:
-                    raise ValueError(f"{path} has no object_motion; encode it again with this version "
-                                     "(worldsim.codecs.cache.encode_dataset adds it)")
-                motion.append(z["object_motion"])
+                motion.append(_physical_field(z, "object_motion", path))
             if with_state:
-                if "state" not in z.files:
-                    raise ValueError(f"{path} has no planar state; encode it again with this version "
-                                     "(worldsim.codecs.cache.encode_dataset adds it)")
-                state.append(z["state"])
+                state.append(_physical_field(z, "state", path))
             values.append(np.zeros(len(z["actions"]), np.float32))
             offsets, act_off = z["offsets"], 0
             for e, index in enumerate(z["episodes"]):

@@ -24,7 +24,7 @@ from ..runtime import autocast, pick_device
 from ..schedule import expected_steps, learning_rate
 from .edm import edm_loss
 from .heads import value_loss
-from .latent_windows import LatentWindows
+from .latent_windows import LatentWindows, check_motion_share
 from .model import NULL_ACTION, DynamicsConfig, LatentState, WorldModel
 from .unet import UNetConfig
 
@@ -174,9 +174,7 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     if not 0.0 <= cfg.model.action_dropout < 1.0:
         raise ValueError(f"model.action_dropout is the share of windows trained without their action, in [0, 1); "
                          f"got {cfg.model.action_dropout} (0.1 is a usual value)")
-    if not 0.0 <= cfg.motion_share < 1.0:
-        raise ValueError(f"motion_share is the share of each batch drawn from windows whose action moves an object, "
-                         f"in [0, 1); got {cfg.motion_share} (try 0.5)")
+    check_motion_share(cfg.motion_share)  # before any latent is encoded
     if cfg.state_weight < 0:
         raise ValueError(f"state_weight weighs the state-probe loss and cannot be negative; got {cfg.state_weight}")
     run, codecs_run = Path(run), Path(codecs_run)

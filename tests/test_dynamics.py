@@ -10,7 +10,7 @@ import worldsim  # noqa: F401
 from worldsim.dynamics.edm import EDMPrecond, edm_loss
 from worldsim.dynamics.model import load_world_model
 from worldsim.dynamics.samplers import karras_sigmas, sample_euler, sample_heun
-from worldsim.dynamics.train import DynamicsTrainConfig, train_dynamics
+from worldsim.dynamics.train import LOSS_NAMES, DynamicsTrainConfig, _batch_loss, train_dynamics
 from tests.conftest import TINY_DYNAMICS as TINY
 
 
@@ -351,6 +351,10 @@ def test_state_probe_trains_on_the_step_s_state_change_and_stays_with_its_run(ti
     planar = [0, 1, 2, 3, 9, 10, 16, 17]
     got = windows.get(np.array([0, 5]))["state_delta"].numpy()  # episode 0, steps 0 and 5
     assert np.allclose(got, (qpos[[1, 6]][:, planar] - qpos[[0, 5]][:, planar]), atol=1e-6)
+    every = windows.get(np.arange(len(windows)))["state_delta"].numpy()
+    assert np.allclose(windows.state_delta_std, np.maximum(every.std(0), 1e-4), rtol=1e-4)
+    with pytest.raises(ValueError, match="with_state=True"):
+        LatentWindows(sorted((world / "latents").glob("*.npz")), 4, split="all").state_delta_std
     run = tmp_path / "probe"
     shutil.copytree(world, run)
     steps = load_checkpoint(run / "dynamics.pt", kind="dynamics")["step"]
@@ -365,5 +369,16 @@ def test_state_probe_trains_on_the_step_s_state_change_and_stays_with_its_run(ti
     assert model.state_probe is not None
     probe = [k for k in before if k.startswith("state_probe.")]
     assert probe and all(torch.equal(before[k], after[k]) for k in probe)  # no state loss: no gradient reaches it
+    torch.nn.init.zeros_(model.state_probe.mlp[-1].weight)  # a probe that predicts no change: its loss is
+    torch.nn.init.zeros_(model.state_probe.mlp[-1].bias)  # the mean square of the scaled target
+    scale = torch.from_numpy(1.0 / windows.state_delta_std)
+    batch = windows.get(np.arange(len(windows)))
+    cases = ((scale, ((every / windows.state_delta_std) ** 2).mean()), (100.0, (every ** 2).mean() * 1e4))
+    for target_scale, want in cases:
+        parts = _batch_loss(model, batch, cfg, torch.Generator().manual_seed(0), target_scale)[1]
+        assert np.isclose(parts[LOSS_NAMES.index("state_mse")].item(), want, rtol=1e-3)
+    standardised = train_dynamics([data], run, run, replace(cfg, steps=steps + 5, state_standardise=True),
+                                  progress=False)
+    assert np.isfinite(standardised["state_mse"])
     with pytest.raises(ValueError, match="state_weight"):
         train_dynamics([data], run, run, replace(cfg, state_weight=-1.0), progress=False)

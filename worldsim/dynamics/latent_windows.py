@@ -134,6 +134,14 @@ class LatentWindows:
         return 0 if self.state is None else int(self.state.shape[1])
 
     @property
+    def state_delta_std(self) -> np.ndarray:
+        """Per-coordinate std of the step's planar state change over these windows [S], floored at 1e-4."""
+        if self.state is None:
+            raise ValueError("these windows carry no planar state; build them with with_state=True")
+        zt = self.index[:, 0]
+        return np.maximum((self.state[zt + 1] - self.state[zt]).std(0), 1e-4).astype(np.float32)
+
+    @property
     def moving_fraction(self) -> float:
         """Share of the windows whose action moves an object (0 when motion_share is 0: not computed)."""
         return len(self._moving) / len(self.index)

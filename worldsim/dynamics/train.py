@@ -46,6 +46,8 @@ class DynamicsTrainConfig:
     motion_share: float = 0.0  # share of each batch drawn from windows whose action moves an object (oversampled)
     motion_threshold: float = 0.002  # m an object must move in one step for its window to count as moving
     state_weight: float = 0.0  # weight of the state-probe loss (the step's planar state change read from the denoiser)
+    state_standardise: bool = False  # the probe predicts each coordinate's change over its std (objects weigh as
+    # much as the pusher), not in cm
     unroll_prob: float = 0.0  # share of windows whose newest context step is the model's own prediction (imagined context)
     checkpoint_every_s: float = 120.0
     log_every: int = 50
@@ -105,8 +107,12 @@ STATE_UNIT = 100.0  # the state probe predicts centimetres (and centiradians): c
 
 
 def _batch_loss(model: WorldModel, batch: dict[str, torch.Tensor], cfg: DynamicsTrainConfig,
-                gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """The step's loss and its parts (detached, in LOSS_NAMES order; read them when logging, not every step)."""
+                gen: torch.Generator, state_scale: torch.Tensor | float = STATE_UNIT
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+    """The step's loss and its parts (detached, in LOSS_NAMES order; read them when logging, not every step).
+
+    The state probe's target is the step's planar state change times `state_scale` (per coordinate or one number).
+    """
     b = batch["action"].shape[0]
     dev = batch["action"].device
     if cfg.unroll_prob > 0:
@@ -130,7 +136,7 @@ def _batch_loss(model: WorldModel, batch: dict[str, torch.Tensor], cfg: Dynamics
     finally:
         if hook is not None:
             hook.remove()
-    ls = torch.nn.functional.mse_loss(model.state_probe(feats["mid"]).float(), batch["state_delta"] * STATE_UNIT) \
+    ls = torch.nn.functional.mse_loss(model.state_probe(feats["mid"]).float(), batch["state_delta"] * state_scale) \
         if probe else torch.zeros((), device=dev)
     reward, term = model.heads(batch["ctx_frames"][:, -1], batch["next_frame"], batch["next_audio"], batch["action"])
     lr_ = torch.nn.functional.mse_loss(reward.float(), batch["reward"])
@@ -235,6 +241,8 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
                                     "ema": _weights(ema), "optimizer": opt.state_dict(), "step": step,
                                     "trained_seconds": time.time() - t0, "train_config": cfg.to_dict()})
 
+    state_scale = torch.from_numpy(1.0 / windows.state_delta_std).to(dev) \
+        if cfg.state_standardise and cfg.state_weight > 0 else STATE_UNIT
     model.train()
     while step < cfg.steps and time.time() - t0 < budget:
         lr = learning_rate(cfg.schedule, cfg.lr, step, cfg.warmup, cfg.steps, (time.time() - t0) / budget)
@@ -243,7 +251,7 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
         gen = torch.Generator(device=dev).manual_seed(cfg.seed * 1_000_003 + step)
         batch = {k: v.to(dev) for k, v in windows.sample(cfg.batch, np.random.default_rng([cfg.seed, step])).items()}
         with autocast(dev, cpu_bf16=cfg.cpu_bf16):
-            loss, parts = _batch_loss(model, batch, cfg, gen)
+            loss, parts = _batch_loss(model, batch, cfg, gen, state_scale)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)

@@ -28,6 +28,7 @@ class LearnedModel:
         self.value_weight = value_weight
         self._hist: deque = deque(maxlen=model.context)
         self._state: LatentState | None = None
+        self._first: torch.Tensor | None = None
         self._goal = None
         if goal_image is not None:
             img = torch.as_tensor(np.asarray(goal_image, np.uint8))[None].to(model.device)
@@ -45,12 +46,13 @@ class LearnedModel:
         if action is None:
             self._hist.clear()
             self._hist.extend([step] * self.wm.context)
+            self._first = torch.from_numpy(step[0])[None]  # the episode's first frame: the anchor of models with one
         else:
             self._hist.append(step)
         frames, audio, actions = (torch.from_numpy(np.stack([s[i] for s in self._hist]))[None] for i in range(3))
         with torch.no_grad():
             self._state = self.wm.reset({"frames": frames.to(self.wm.device), "audio": audio.to(self.wm.device),
-                                         "actions": actions.to(self.wm.device)})
+                                         "actions": actions.to(self.wm.device), "anchor": self._first})
 
     @torch.no_grad()
     def returns(self, plans: np.ndarray) -> np.ndarray:
@@ -60,7 +62,7 @@ class LearnedModel:
         n, h, _ = plans.shape
         dev = self.wm.device
         s = self._state
-        state = LatentState(s.frames.expand(n, -1, -1, -1, -1), s.audio.expand(n, -1, -1), s.actions.expand(n, -1, -1))
+        state = s.expand(n)
         gen = torch.Generator(device=dev).manual_seed(self.seed)
         acts = torch.as_tensor(plans, dtype=torch.float32, device=dev)
         total, alive = torch.zeros(n, device=dev), torch.ones(n, device=dev)

@@ -31,7 +31,8 @@ def imagined_rate(run: str, batch: int, denoising_steps: int, steps: int, decode
     from worldsim.dynamics.model import LatentState
 
     state = LatentState(torch.randn(batch, k, c, h, w), torch.randn(batch, k, d),
-                        torch.zeros(batch, k, model.config.unet.action_dim))
+                        torch.zeros(batch, k, model.config.unet.action_dim),
+                        torch.randn(batch, c, h, w) if model.config.unet.anchor else None)
     act = torch.zeros(batch, model.config.unet.action_dim)
     if decode:
         step = lambda s, a, n, generator: model.step(s, a, n, generator=generator, reencode=reencode)  # noqa: E731

@@ -119,7 +119,7 @@ def imagine_positions(wm: WorldModel, read, state: LatentState, plans: np.ndarra
                       ) -> np.ndarray:
     """Probed positions [N, H, D] of every imagined step of `plans` [N, H, A] from `state` (batch of one)."""
     n, h, _ = plans.shape
-    s = LatentState(state.frames.expand(n, -1, -1, -1, -1), state.audio.expand(n, -1, -1), state.actions.expand(n, -1, -1))
+    s = state.expand(n)
     gen = torch.Generator(device=wm.device).manual_seed(0)
     acts = torch.as_tensor(plans, device=wm.device)
     out = []

@@ -382,3 +382,35 @@ def test_state_probe_trains_on_the_step_s_state_change_and_stays_with_its_run(ti
     assert np.isfinite(standardised["state_mse"])
     with pytest.raises(ValueError, match="state_weight"):
         train_dynamics([data], run, run, replace(cfg, state_weight=-1.0), progress=False)
+
+
+def test_anchor_frame_conditions_the_denoiser_and_travels_with_the_state(tiny_run):
+    from worldsim.dynamics.latent_windows import LatentWindows
+    from worldsim.dynamics.model import LatentState
+
+    data, run = tiny_run
+    anchored = replace(TINY, unet=replace(TINY.unet, anchor=True))
+    cfg = DynamicsTrainConfig(model=anchored, batch=8, steps=5, warmup=2, checkpoint_every_s=1e9)
+    train_dynamics([data], run, run / "anchored", cfg, progress=False)
+    windows = LatentWindows(sorted((run / "anchored" / "latents").glob("*.npz")), 4, split="all")
+    first = windows.index[[0, 7], 2]
+    assert np.array_equal(windows.get(np.array([0, 7]))["anchor"].numpy(), windows.frames[first])  # episode start
+    model = load_world_model(run / "anchored")
+    frames = torch.randint(0, 255, (2, 4, 64, 64, 3), dtype=torch.uint8, generator=torch.Generator().manual_seed(1))
+    ctx = {"frames": frames, "audio": torch.zeros(2, 4, 800), "actions": torch.zeros(2, 4, 2)}
+    state = model.reset(ctx)  # by default the first context frame anchors
+    assert torch.allclose(state.anchor, model.codecs.encode_frames(frames[:, 0]))
+    other = model.reset({**ctx, "anchor": frames[:, 3]})
+    a = torch.full((2, 2), 0.4)
+    z = [model.imagine(s, a, 2, generator=torch.Generator().manual_seed(0))[1] for s in (state, state, other)]
+    assert torch.equal(z[0], z[1]) and not torch.allclose(z[0], z[2])  # the anchor reaches the denoiser
+    nxt = model.step(state, a, 2)[3]
+    assert torch.equal(nxt.anchor, state.anchor)  # it stays with the trajectory
+    both = LatentState.cat([state, other.expand(2)])
+    assert both.anchor.shape[0] == 4
+    both.put(0, LatentState(*(t[1:2] for t in (other.frames, other.audio, other.actions, other.anchor))))
+    assert torch.equal(both.anchor[0], other.anchor[1])
+    with pytest.raises(ValueError, match="anchor"):
+        model.imagine(LatentState(state.frames, state.audio, state.actions), a, 2)
+    with pytest.raises(ValueError, match="anchor"):
+        model.reset({**ctx, "anchor": frames})

@@ -113,7 +113,7 @@ def test_learned_model_adds_the_terminal_value_of_the_last_imagined_step(tiny_wo
     import torch
 
     from worldsim.agents.learned_model import LearnedModel
-    from worldsim.dynamics.model import LatentState, load_world_model
+    from worldsim.dynamics.model import load_world_model
     from worldsim.runtime import autocast
 
     _, world = tiny_world
@@ -129,7 +129,7 @@ def test_learned_model_adds_the_terminal_value_of_the_last_imagined_step(tiny_wo
         scores[w] = scorer.returns(plans)
     # the same imagined rollout (same seed), replayed here to read V where the plans end
     s = scorer._state
-    state = LatentState(s.frames.expand(5, -1, -1, -1, -1), s.audio.expand(5, -1, -1), s.actions.expand(5, -1, -1))
+    state = s.expand(5)
     gen = torch.Generator().manual_seed(4)
     alive = torch.ones(5)
     with torch.no_grad(), autocast(model.device, cpu_bf16=True):  # as LearnedModel imagines

@@ -42,7 +42,8 @@ def rollout_open_loop(model: WorldModel, ep: dict[str, np.ndarray], starts: list
     prev = np.stack([[ep["actions"][j - 1] if j > 0 and j > t - k else np.zeros_like(ep["actions"][0])
                       for j in range(t - k + 1, t + 1)] for t in starts])
     state = model.reset({"frames": torch.from_numpy(ep["frames"][idx]), "audio": torch.from_numpy(ep["audio"][idx]),
-                         "actions": torch.from_numpy(prev.astype(np.float32))})
+                         "actions": torch.from_numpy(prev.astype(np.float32)),
+                         "anchor": torch.from_numpy(ep["frames"][np.zeros(len(starts), np.int64)])})
     frames, audio, rewards = [], [], []
     for h in range(actions.shape[1]):
         obs, reward, _, state = model.step(state, torch.from_numpy(actions[:, h]), denoising_steps, generator=generator,

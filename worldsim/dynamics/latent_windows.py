@@ -114,7 +114,8 @@ class LatentWindows:
         zt, at = zt[:, 0], at[:, 0]
         out = {"ctx_frames": self.frames[lat], "ctx_audio": self.audio[lat], "ctx_actions": prev,
                "action": self.actions[at], "next_frame": self.frames[zt + 1], "next_audio": self.audio[zt + 1],
-               "reward": self.rewards[at], "terminated": self.terminated[at], "value_next": self.values[at]}
+               "reward": self.rewards[at], "terminated": self.terminated[at], "value_next": self.values[at],
+               "anchor": self.frames[first[:, 0]]}  # the episode's first frame
         if self.state is not None:  # what the step does to the scene's planar state
             out["state_delta"] = self.state[zt + 1] - self.state[zt]
         return {key: torch.from_numpy(np.ascontiguousarray(v, dtype=np.float32)) for key, v in out.items()}

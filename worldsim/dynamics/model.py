@@ -57,6 +57,26 @@ class LatentState:
     frames: torch.Tensor  # [B, K, C, h, w]
     audio: torch.Tensor  # [B, K, D]
     actions: torch.Tensor  # [B, K, A]: the action that led to each context step (zeros before the start)
+    anchor: torch.Tensor | None = None  # [B, C, h, w]: a real frame of the episode (its first), for models with an anchor
+
+    def expand(self, n: int) -> "LatentState":
+        """This one-trajectory state repeated n times (a view)."""
+        return LatentState(*(None if t is None else t.expand(n, *t.shape[1:]) for t in self._fields()))
+
+    @staticmethod
+    def cat(states: list["LatentState"]) -> "LatentState":
+        """The trajectories of several states as one batch."""
+        parts = list(zip(*(s._fields() for s in states)))
+        return LatentState(*(None if p[0] is None else torch.cat(p) for p in parts))
+
+    def put(self, i: int, other: "LatentState") -> None:
+        """Overwrite trajectory i with `other`'s only one, in place."""
+        for mine, theirs in zip(self._fields(), other._fields()):
+            if mine is not None:
+                mine[i] = theirs[0]
+
+    def _fields(self) -> tuple[torch.Tensor | None, ...]:
+        return self.frames, self.audio, self.actions, self.anchor
 
 
 class WorldModel(nn.Module):
@@ -98,24 +118,39 @@ class WorldModel(nn.Module):
         """Conditioning tensors of the denoiser for one step from `state` under `action`."""
         b = action.shape[0]
         noise = ctx_noise if ctx_noise is not None else torch.full((b,), NO_CONTEXT_NOISE, device=action.device)
-        return {"ctx_frames": state.frames, "ctx_audio": state.audio, "ctx_actions": state.actions,
-                "action": action, "ctx_noise": noise.log() / 4.0}
+        out = {"ctx_frames": state.frames, "ctx_audio": state.audio, "ctx_actions": state.actions,
+               "action": action, "ctx_noise": noise.log() / 4.0}
+        if self.config.unet.anchor:
+            if state.anchor is None:
+                raise ValueError("this world model conditions on an anchor frame (a real frame of the episode); "
+                                 "start states with WorldModel.reset, which encodes one")
+            out["anchor"] = state.anchor
+        return out
 
     @torch.no_grad()
-    def encode_context(self, frames: torch.Tensor, audio: torch.Tensor, actions: torch.Tensor) -> LatentState:
-        """uint8 frames [B, K, H, W, 3], audio [B, K, 800], actions [B, K, A] -> LatentState."""
+    def encode_context(self, frames: torch.Tensor, audio: torch.Tensor, actions: torch.Tensor,
+                       anchor: torch.Tensor | None = None) -> LatentState:
+        """uint8 frames [B, K, H, W, 3], audio [B, K, 800], actions [B, K, A] (and an anchor frame [B, H, W, 3],
+        by default the first context frame, for models that use one) -> LatentState."""
         b, k = frames.shape[:2]
         zf = self.codecs.encode_frames(frames.flatten(0, 1)).view(b, k, *self.codecs.latent_shape()[0])
         za = self.codecs.encode_audio(audio.flatten(0, 1).float()).view(b, k, -1)
-        return LatentState(zf, za, actions.float().to(zf.device))
+        za_anchor = None
+        if self.config.unet.anchor:
+            za_anchor = zf[:, 0] if anchor is None else self.codecs.encode_frames(anchor.to(frames.device))
+        return LatentState(zf, za, actions.float().to(zf.device), za_anchor)
 
     def reset(self, context: dict[str, torch.Tensor]) -> LatentState:
-        """Start B trajectories from real context: dict with `frames`, `audio`, `actions` of the last K steps."""
+        """Start B trajectories from real context: dict with `frames`, `audio`, `actions` of the last K steps, and
+        optionally `anchor`, the episode's first frame [B, H, W, 3] (default: the first context frame)."""
         k = self.context
         for key in ("frames", "audio", "actions"):
             if key not in context or context[key].shape[1] != k:
                 raise ValueError(f"context[{key!r}] must hold the last K={k} steps, [B, {k}, ...]")
-        return self.encode_context(context["frames"], context["audio"], context["actions"])
+        anchor = context.get("anchor")
+        if anchor is not None and tuple(anchor.shape) != (context["frames"].shape[0], *context["frames"].shape[2:]):
+            raise ValueError(f"context['anchor'] must be one frame per trajectory, [B, H, W, 3]; got {tuple(anchor.shape)}")
+        return self.encode_context(context["frames"], context["audio"], context["actions"], anchor)
 
     @torch.no_grad()
     def imagine(self, state: LatentState, action: torch.Tensor, denoising_steps: int = 3, sampler: str = "euler",
@@ -135,7 +170,7 @@ class WorldModel(nn.Module):
         zf, za = SAMPLERS[sampler](self._denoise_fn(state, a), x, sigmas)
         reward, term_logit = self.heads(state.frames[:, -1], zf, za, a)
         nxt = LatentState(torch.cat([state.frames[:, 1:], zf[:, None]], 1), torch.cat([state.audio[:, 1:], za[:, None]], 1),
-                          torch.cat([state.actions[:, 1:], a[:, None]], 1))
+                          torch.cat([state.actions[:, 1:], a[:, None]], 1), state.anchor)
         return nxt, zf, za, reward, torch.sigmoid(term_logit)
 
     def _denoise_fn(self, state: LatentState, action: torch.Tensor) -> Callable[..., tuple[torch.Tensor, ...]]:
@@ -184,7 +219,8 @@ class WorldModel(nn.Module):
     def replace_newest(state: LatentState, frame: torch.Tensor, audio: torch.Tensor) -> LatentState:
         """`state` with its newest frame and audio latents replaced (its actions kept)."""
         return LatentState(torch.cat([state.frames[:, :-1], frame[:, None].to(state.frames.dtype)], 1),
-                           torch.cat([state.audio[:, :-1], audio[:, None].to(state.audio.dtype)], 1), state.actions)
+                           torch.cat([state.audio[:, :-1], audio[:, None].to(state.audio.dtype)], 1), state.actions,
+                           state.anchor)
 
     def _check_action(self, action: torch.Tensor, state: LatentState) -> torch.Tensor:
         a = torch.as_tensor(action, dtype=torch.float32, device=self.device)

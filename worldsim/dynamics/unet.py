@@ -26,6 +26,8 @@ class UNetConfig:
     width: int = 64  # channels at 8x8; 2x at 4x4 (64, the shipped model: 2.0M parameters; 128: 5.8M)
     blocks: int = 2  # residual blocks per level and direction
     emb: int = 256  # conditioning embedding size
+    anchor: bool = False  # also condition on a real frame of the episode (its first): what is hidden for longer than
+    # K steps (the goal under the pusher) is not forgotten
 
 
 def fourier_features(x: torch.Tensor, dim: int) -> torch.Tensor:
@@ -65,7 +67,7 @@ class DenoiserUNet(nn.Module):
         w, e = c.width, c.emb
         audio_in = (c.context + 1) * c.audio_dim
         self.audio_map = nn.Linear(audio_in, 8 * c.latent_size**2)  # audio -> 8 channels over the latent grid
-        self.stem = nn.Conv2d((c.context + 1) * c.frame_channels + 8, w, 3, padding=1)
+        self.stem = nn.Conv2d((c.context + 1 + int(c.anchor)) * c.frame_channels + 8, w, 3, padding=1)
         self.emb = nn.Sequential(nn.Linear(2 * 64 + c.context * c.action_dim + c.action_dim + audio_in, e),
                                  nn.SiLU(), nn.Linear(e, e))
         self.down8 = nn.ModuleList([AdaResBlock(w, w, e) for _ in range(c.blocks)])
@@ -81,16 +83,18 @@ class DenoiserUNet(nn.Module):
 
     def forward(self, x: tuple[torch.Tensor, torch.Tensor], c_noise: torch.Tensor, ctx_frames: torch.Tensor,
                 ctx_audio: torch.Tensor, ctx_actions: torch.Tensor, action: torch.Tensor,
-                ctx_noise: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+                ctx_noise: torch.Tensor, anchor: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """x = (frame [B, C, 8, 8], audio [B, D]); ctx_frames [B, K, C, 8, 8], ctx_audio [B, K, D],
-        ctx_actions [B, K, A] (actions that led to the context steps), action [B, A], ctx_noise [B]."""
+        ctx_actions [B, K, A] (actions that led to the context steps), action [B, A], ctx_noise [B];
+        anchor [B, C, 8, 8] when the config has one."""
         frame, audio = x
         b = frame.shape[0]
         audio_all = torch.cat([audio, ctx_audio.flatten(1)], 1)
         e = self.emb(torch.cat([fourier_features(c_noise, 64), fourier_features(ctx_noise, 64),
                                 ctx_actions.flatten(1), action, audio_all], 1))
         amap = self.audio_map(audio_all).view(b, 8, self.c.latent_size, self.c.latent_size)
-        h = self.stem(torch.cat([frame, ctx_frames.flatten(1, 2), amap], 1))
+        planes = [frame, ctx_frames.flatten(1, 2), amap] + ([anchor.to(frame.dtype)] if self.c.anchor else [])
+        h = self.stem(torch.cat(planes, 1))
         for blk in self.down8:
             h = blk(h, e)
         skip = h

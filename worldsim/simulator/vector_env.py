@@ -56,7 +56,7 @@ class WorldModelVectorEnv(VectorEnv):
         if options and "real_seeds" in options and len(options["real_seeds"]) != self.num_envs:
             raise ValueError(f"options['real_seeds'] needs {self.num_envs} seeds, got {len(options['real_seeds'])}")
         parts = [self._context(i, options) for i in range(self.num_envs)]
-        self._state = LatentState(*(torch.cat([getattr(p[0], f) for p in parts]) for f in ("frames", "audio", "actions")))
+        self._state = LatentState.cat([p[0] for p in parts])
         self._t[:] = self.model.context - 1
         self._done[:] = False
         obs = {k: np.stack([p[1][k] for p in parts]) for k in ("image", "audio")}
@@ -80,8 +80,7 @@ class WorldModelVectorEnv(VectorEnv):
         truncated = (self._t >= self.single.max_episode_steps) & ~terminated
         for i in np.flatnonzero(self._done):  # NEXT_STEP autoreset: this step starts a new episode for i
             state, first, _ = self._context(i, None)
-            for f in ("frames", "audio", "actions"):
-                getattr(self._state, f)[i] = getattr(state, f)[0]
+            self._state.put(i, state)
             out["image"][i], out["audio"][i] = first["image"], first["audio"]
             rewards[i], terminated[i], truncated[i] = 0.0, False, False
             self._t[i] = self.model.context - 1

@@ -414,3 +414,31 @@ def test_anchor_frame_conditions_the_denoiser_and_travels_with_the_state(tiny_ru
         model.imagine(LatentState(state.frames, state.audio, state.actions), a, 2)
     with pytest.raises(ValueError, match="anchor"):
         model.reset({**ctx, "anchor": frames})
+
+
+def test_a_keypoints_anchor_head_reads_the_anchor_and_needs_a_model_with_one(tiny_run, tiny_world, tmp_path):
+    import shutil
+
+    from worldsim.dynamics.train_heads import HeadsTrainConfig, train_heads
+
+    data, run = tiny_run
+    anchored = replace(TINY, unet=replace(TINY.unet, anchor=True))
+    world = tmp_path / "anchored"
+    cfg = DynamicsTrainConfig(model=anchored, batch=8, steps=3, warmup=1, checkpoint_every_s=1e9)
+    train_dynamics([data], run, world, cfg, progress=False)
+    heads = HeadsTrainConfig(reward_head="keypoints_anchor", steps=20, warmup=2)
+    train_heads([data], world, heads, progress=False)
+    model = load_world_model(world)
+    frames = torch.randint(0, 255, (2, 4, 64, 64, 3), dtype=torch.uint8, generator=torch.Generator().manual_seed(2))
+    ctx = {"frames": frames, "audio": torch.zeros(2, 4, 800), "actions": torch.zeros(2, 4, 2)}
+    s = model.reset(ctx)
+    z = s.frames[:, -1]
+    same = model.heads(z, z, s.audio[:, -1], torch.zeros(2, 2), anchor=s.anchor)[0]
+    moved = model.heads(z, z, s.audio[:, -1], torch.zeros(2, 2), anchor=s.anchor.flip(-1))[0]
+    assert not torch.allclose(same, moved)  # where the anchor's keypoints are changes the reward
+    with pytest.raises(ValueError, match="anchor"):
+        model.heads(z, z, s.audio[:, -1], torch.zeros(2, 2))
+    plain = tmp_path / "plain"
+    shutil.copytree(tiny_world[1], plain)
+    with pytest.raises(ValueError, match="model.unet.anchor=true"):
+        train_heads([data], plain, heads, progress=False)

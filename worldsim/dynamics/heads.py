@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import torch
 from torch import nn
 
@@ -19,7 +21,7 @@ class RewardTerminationHead(nn.Module):
         self.mlp = nn.Sequential(nn.Linear(width + audio_dim + action_dim, 128), nn.SiLU(), nn.Linear(128, 2))
 
     def forward(self, z_t: torch.Tensor, z_next: torch.Tensor, audio_next: torch.Tensor,
-                action: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+                action: torch.Tensor, anchor: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         h = self.conv(torch.cat([z_t, z_next], 1))
         out = self.mlp(torch.cat([h, audio_next, action], 1))
         return out[:, 0], out[:, 1]
@@ -60,19 +62,28 @@ class KeypointRewardHead(nn.Module):
 
     Global pooling alone (RewardTerminationHead) cannot say how far the target is from the goal, and learns
     shortcuts such as "the goal disc is covered"; keypoint coordinates make such distances a simple function.
+    With `anchor` it also reads the keypoints of the episode's anchor frame (where the goal is, even when the
+    frames after it lose the disc).
     """
 
     def __init__(self, frame_channels: int, audio_dim: int, action_dim: int, width: int = 64, keypoints: int = 32,
-                 latent_size: int = 8) -> None:
+                 latent_size: int = 8, anchor: bool = False) -> None:
         super().__init__()
+        self.anchor = anchor
         self.conv, self.kp, self.softmax = keypoint_stem(frame_channels, width, keypoints, latent_size)
         feat = 2 * keypoints + width
-        self.mlp = nn.Sequential(nn.Linear(2 * feat + audio_dim + action_dim, 256), nn.SiLU(),
+        self.mlp = nn.Sequential(nn.Linear((2 + int(anchor)) * feat + audio_dim + action_dim, 256), nn.SiLU(),
                                  nn.Linear(256, 256), nn.SiLU(), nn.Linear(256, 2))
 
     def forward(self, z_t: torch.Tensor, z_next: torch.Tensor, audio_next: torch.Tensor,
-                action: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        out = self.mlp(torch.cat([keypoint_features(self, z_t, z_next), audio_next, action], 1))
+                action: torch.Tensor, anchor: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        parts = [keypoint_features(self, z_t, z_next), audio_next, action]
+        if self.anchor:
+            if anchor is None:
+                raise ValueError("this reward head reads the anchor frame; it needs a world model with "
+                                 "model.unet.anchor=true and states that carry one")
+            parts.append(keypoint_features(self, anchor.to(z_t.dtype), anchor.to(z_t.dtype))[:, : parts[0].shape[1] // 2])
+        out = self.mlp(torch.cat(parts, 1))
         return out[:, 0], out[:, 1]
 
 
@@ -124,7 +135,8 @@ class StateProbe(nn.Module):
         return self.mlp(features)
 
 
-REWARD_HEADS = {"pool": RewardTerminationHead, "keypoints": KeypointRewardHead}
+REWARD_HEADS = {"pool": RewardTerminationHead, "keypoints": KeypointRewardHead,
+                "keypoints_anchor": functools.partial(KeypointRewardHead, anchor=True)}
 
 
 def make_reward_head(kind: str, frame_channels: int, audio_dim: int, action_dim: int) -> nn.Module:

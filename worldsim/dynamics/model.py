@@ -168,7 +168,7 @@ class WorldModel(nn.Module):
              torch.randn((b, d), device=dev, generator=generator) * s)
         sigmas = karras_sigmas(denoising_steps, self.config.sigma_min, s, device=dev)
         zf, za = SAMPLERS[sampler](self._denoise_fn(state, a), x, sigmas)
-        reward, term_logit = self.heads(state.frames[:, -1], zf, za, a)
+        reward, term_logit = self.heads(state.frames[:, -1], zf, za, a, anchor=state.anchor)
         nxt = LatentState(torch.cat([state.frames[:, 1:], zf[:, None]], 1), torch.cat([state.audio[:, 1:], za[:, None]], 1),
                           torch.cat([state.actions[:, 1:], a[:, None]], 1), state.anchor)
         return nxt, zf, za, reward, torch.sigmoid(term_logit)

@@ -140,7 +140,8 @@ def _batch_loss(model: WorldModel, batch: dict[str, torch.Tensor], cfg: Dynamics
             hook.remove()
     ls = torch.nn.functional.mse_loss(model.state_probe(feats["mid"]).float(), batch["state_delta"] * state_scale) \
         if probe else torch.zeros((), device=dev)
-    reward, term = model.heads(batch["ctx_frames"][:, -1], batch["next_frame"], batch["next_audio"], batch["action"])
+    reward, term = model.heads(batch["ctx_frames"][:, -1], batch["next_frame"], batch["next_audio"], batch["action"],
+                               anchor=batch.get("anchor"))
     lr_ = torch.nn.functional.mse_loss(reward.float(), batch["reward"])
     lt = torch.nn.functional.binary_cross_entropy_with_logits(term.float(), batch["terminated"])
     lv = value_loss(model.value, batch["ctx_frames"][:, -1], batch["next_frame"], batch["value_next"])

@@ -33,7 +33,7 @@ from .model import DynamicsConfig, LatentState, WorldModel, load_world_model
 class HeadsTrainConfig:
     """What decides a heads-only training run."""
 
-    reward_head: str = "keypoints"  # head kind to fit ("keypoints" or "pool")
+    reward_head: str = "keypoints"  # head kind to fit ("keypoints", "keypoints_anchor" or "pool")
     value_head: bool = True  # also fit V of the data's policy (planners' terminal value)
     value_gamma: float = 0.9
     batch: int = 64
@@ -53,7 +53,7 @@ def _loss(heads: nn.Module, b: dict[str, torch.Tensor],
           value: ValueHead | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """(reward MSE + termination BCE + value MSE, reward absolute errors [B]) on transitions
     (z_t, z_next, audio_next, action)."""
-    reward, term = heads(b["z_t"], b["z_next"], b["audio_next"], b["action"])
+    reward, term = heads(b["z_t"], b["z_next"], b["audio_next"], b["action"], anchor=b["anchor"])
     bce = nn.functional.binary_cross_entropy_with_logits(term, b["terminated"])
     loss = nn.functional.mse_loss(reward, b["reward"]) + bce + value_loss(value, b["z_t"], b["z_next"], b["value_next"])
     return loss, (reward - b["reward"]).abs().detach()
@@ -81,7 +81,7 @@ def _transitions(w: dict[str, torch.Tensor], dev: torch.device) -> dict[str, tor
     """Real windows as head inputs and targets."""
     return {"z_t": w["ctx_frames"][:, -1].to(dev), "z_next": w["next_frame"].to(dev), "audio_next": w["next_audio"].to(dev),
             "action": w["action"].to(dev), "reward": w["reward"].to(dev), "terminated": w["terminated"].to(dev),
-            "value_next": w["value_next"].to(dev)}
+            "value_next": w["value_next"].to(dev), "anchor": w["anchor"].to(dev)}
 
 
 @torch.no_grad()
@@ -95,7 +95,7 @@ def imagined_transitions(model: WorldModel, windows: LatentWindows, starts: int,
         raise ValueError(f"no episode is long enough for {horizon}-step imagined rollouts; lower imagine_horizon")
     rows = np.random.default_rng(seed).choice(ok, min(starts, len(ok)), replace=False)
     gen = torch.Generator(device=model.device).manual_seed(seed)
-    keys = ("z_t", "z_next", "audio_next", "action", "reward", "terminated", "value_next")
+    keys = ("z_t", "z_next", "audio_next", "action", "reward", "terminated", "value_next", "anchor")
     out: dict[str, list[torch.Tensor]] = {k: [] for k in keys}
     dev = model.device
     for i in tqdm(range(0, len(rows), batch), desc="imagine for heads", unit="batch", disable=not progress):
@@ -108,7 +108,8 @@ def imagined_transitions(model: WorldModel, windows: LatentWindows, starts: int,
             with autocast(dev, cpu_bf16=True):  # as the learned planning model imagines
                 state, zf, za, _, _ = model.imagine(state, b["action"], denoising_steps, generator=gen)
             for k, v in (("z_t", z_t), ("z_next", zf), ("audio_next", za), ("action", b["action"]),
-                         ("reward", b["reward"]), ("terminated", b["terminated"]), ("value_next", b["value_next"])):
+                         ("reward", b["reward"]), ("terminated", b["terminated"]), ("value_next", b["value_next"]),
+                         ("anchor", b["anchor"])):
                 out[k].append(v.float().cpu())
     return {k: torch.cat(v) for k, v in out.items()}
 
@@ -135,6 +136,9 @@ def train_heads(data: list[str | Path], run: str | Path, cfg: HeadsTrainConfig, 
     model_cfg = replace(DynamicsConfig.from_dict(payload["config"]), reward_head=cfg.reward_head,
                         value_head=cfg.value_head, value_gamma=cfg.value_gamma)
     u = model_cfg.unet
+    if cfg.reward_head == "keypoints_anchor" and not u.anchor:
+        raise ValueError(f"{run} has no anchor frame for a keypoints_anchor head to read; fit reward_head=keypoints, "
+                         "or train a world model with --set model.unet.anchor=true")
     shape = (u.frame_channels, u.audio_dim, u.action_dim)
     dev = pick_device(device)
     load_codecs(run, dev)  # fails clearly on a run without codecs before any encoding starts

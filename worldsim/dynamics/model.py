@@ -135,10 +135,10 @@ class WorldModel(nn.Module):
         b, k = frames.shape[:2]
         zf = self.codecs.encode_frames(frames.flatten(0, 1)).view(b, k, *self.codecs.latent_shape()[0])
         za = self.codecs.encode_audio(audio.flatten(0, 1).float()).view(b, k, -1)
-        za_anchor = None
+        z_anchor = None
         if self.config.unet.anchor:
-            za_anchor = zf[:, 0] if anchor is None else self.codecs.encode_frames(anchor.to(frames.device))
-        return LatentState(zf, za, actions.float().to(zf.device), za_anchor)
+            z_anchor = zf[:, 0] if anchor is None else self.codecs.encode_frames(anchor.to(frames.device))
+        return LatentState(zf, za, actions.float().to(zf.device), z_anchor)
 
     def reset(self, context: dict[str, torch.Tensor]) -> LatentState:
         """Start B trajectories from real context: dict with `frames`, `audio`, `actions` of the last K steps, and

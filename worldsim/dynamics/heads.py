@@ -49,11 +49,15 @@ def keypoint_stem(frame_channels: int, width: int, keypoints: int, latent_size: 
     return conv, nn.Conv2d(width, keypoints, 1), SpatialSoftmax(latent_size)
 
 
+def frame_keypoints(head: nn.Module, z: torch.Tensor) -> torch.Tensor:
+    """[keypoints, pooled appearance] of frame latents [B, C, h, w] through `head`'s conv stem."""
+    h = head.conv(z)
+    return torch.cat([head.softmax(head.kp(h)).to(h.dtype), h.mean(dim=(2, 3))], 1)
+
+
 def keypoint_features(head: nn.Module, z_a: torch.Tensor, z_b: torch.Tensor) -> torch.Tensor:
-    """[keypoints, pooled appearance] of two frame latents through `head`'s shared conv stem, side by side."""
-    h = head.conv(torch.cat([z_a, z_b], 0))
-    f = torch.cat([head.softmax(head.kp(h)).to(h.dtype), h.mean(dim=(2, 3))], 1)
-    return torch.cat(f.chunk(2, 0), 1)
+    """frame_keypoints of two frame latents (one stem pass for both), side by side."""
+    return torch.cat(frame_keypoints(head, torch.cat([z_a, z_b], 0)).chunk(2, 0), 1)
 
 
 class KeypointRewardHead(nn.Module):
@@ -82,7 +86,7 @@ class KeypointRewardHead(nn.Module):
             if anchor is None:
                 raise ValueError("this reward head reads the anchor frame; it needs a world model with "
                                  "model.unet.anchor=true and states that carry one")
-            parts.append(keypoint_features(self, anchor.to(z_t.dtype), anchor.to(z_t.dtype))[:, : parts[0].shape[1] // 2])
+            parts.append(frame_keypoints(self, anchor.to(z_t.dtype)))
         out = self.mlp(torch.cat(parts, 1))
         return out[:, 0], out[:, 1]
 

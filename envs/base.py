@@ -19,6 +19,7 @@ class SceneEnv(gym.Env):
     """A MuJoCo scene seen by a fixed camera and heard through its contacts; subclasses define the task."""
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": round(1 / CONTROL_DT)}
+    markers: tuple[str, ...] = ()  # geoms that mark the task on the scene (a goal), not bodies that move
 
     def __init__(self, xml: str, action_space: spaces.Box, geom_materials: dict[str, str], camera: str,
                  max_episode_steps: int, width: int = 64, height: int = 64, render_mode: str | None = None,
@@ -121,6 +122,28 @@ class SceneEnv(gym.Env):
         mujoco.mj_forward(self.model, self.data)
         self._t = snap["t"]
         self.sim.set_audio_state(snap["audio"])
+
+    def render_positions(self, qpos: np.ndarray, hidden: tuple[str, ...] = ()) -> np.ndarray:
+        """RGB frames [T, H, W, 3] of this episode's layout at each of the positions `qpos` [T, nq], as the
+        observations show them, with the geoms named in `hidden` not drawn; the env's own state is left as it was."""
+        qpos = np.asarray(qpos, np.float64)
+        if qpos.ndim != 2 or qpos.shape[1] != self.model.nq:
+            raise ValueError(f"qpos must be [T, {self.model.nq}] for this scene, got {qpos.shape}")
+        ids = [self.model.geom(name).id for name in hidden]  # KeyError names an unknown geom
+        alpha = self.model.geom_rgba[ids, 3].copy()
+        saved = self.data.qpos.copy()
+        frames = np.empty((len(qpos), *self.observation_space["image"].shape), np.uint8)
+        try:
+            self.model.geom_rgba[ids, 3] = 0.0  # MuJoCo skips geoms with zero alpha
+            for t, q in enumerate(qpos):
+                self.data.qpos[:] = q
+                mujoco.mj_forward(self.model, self.data)
+                frames[t] = self.sim.render(with_mask=False)[0]
+        finally:
+            self.model.geom_rgba[ids, 3] = alpha
+            self.data.qpos[:] = saved
+            mujoco.mj_forward(self.model, self.data)
+        return frames
 
     def render(self) -> np.ndarray | None:
         """Return a larger RGB frame from the same camera when render_mode is 'rgb_array'."""

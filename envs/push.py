@@ -72,6 +72,8 @@ class PushEnv(SceneEnv):
     walls) choose the scene; Push-v0 is the defaults, Push-v1 the fixed scene (top, solid walls); see CAMERAS.
     """
 
+    markers = ("goal",)
+
     def __init__(self, width: int = 64, height: int = 64, max_episode_steps: int = 100,
                  render_mode: str | None = None, audio: bool = True, audio_gain: float = 1.0,
                  camera: str = "tilted", solid_walls: bool = False) -> None:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import gymnasium as gym
 import numpy as np
 import pytest
 import torch
@@ -151,3 +152,23 @@ def test_windows_respect_episode_boundaries_and_splits(tmp_path):
     batch = next(iter(DataLoader(train, batch_size=8, shuffle=True, num_workers=2)))
     assert batch["context_frames"].shape == (8, k, 64, 64, 3) and batch["context_frames"].dtype == torch.uint8
     assert batch["future_audio"].shape == (8, h, 800)
+
+
+def test_unmarked_frames_redraw_a_stored_episode_without_its_goal(tmp_path):
+    from worldsim.data.episode import load_episode
+    from worldsim.data.markers import unmarked_frames
+
+    config = CollectConfig(env_id="worldsim/Push-v0", episodes=1, policy="scripted", seed=3,
+                           env_kwargs={"max_episode_steps": 12})
+    collect(tmp_path / "d", config, functools.partial(make_policy, "scripted"), workers=1, progress=False)
+    arrays, meta = load_episode(next((tmp_path / "d").glob("shard_*/*.npz")))
+    env = gym.make("worldsim/Push-v0", max_episode_steps=12)
+    frames = unmarked_frames(env, arrays, meta)
+    assert frames.shape == arrays["frames"].shape and frames.dtype == np.uint8
+    green = lambda f: ((f[..., 1] > 120) & (f[..., 0] < 110) & (f[..., 2] < 130)).sum((-1, -2))  # noqa: E731
+    assert (green(arrays["frames"]) > 50).all() and (green(frames) == 0).all()
+    moved = np.abs(frames.astype(np.int16) - arrays["frames"]).max(-1) > 30
+    assert moved.sum((1, 2)).max() < 2 * green(arrays["frames"]).max()  # the rest is the stored episode
+    with pytest.raises(ValueError, match="collect the dataset again"):  # another layout than the stored one
+        unmarked_frames(env, arrays, {**meta, "seed": meta["seed"] + 1})
+    env.close()

@@ -416,6 +416,37 @@ def test_anchor_frame_conditions_the_denoiser_and_travels_with_the_state(tiny_ru
         model.reset({**ctx, "anchor": frames})
 
 
+def test_unmarked_share_shows_context_without_the_goal_but_keeps_it_in_the_anchor_and_target(tiny_run, tmp_path):
+    from worldsim.codecs.cache import UNMARKED
+    from worldsim.dynamics.latent_windows import LatentWindows
+
+    data, run = tiny_run
+    anchored = replace(TINY, unet=replace(TINY.unet, anchor=True))
+    cfg = DynamicsTrainConfig(model=anchored, batch=8, steps=3, warmup=1, checkpoint_every_s=1e9, unmarked_share=0.5)
+    with pytest.raises(ValueError, match="anchor=true"):
+        train_dynamics([data], run, run / "unmarked_plain", replace(cfg, model=TINY), progress=False)
+    with pytest.raises(ValueError, match="unmarked_share"):
+        train_dynamics([data], run, run / "unmarked_bad", replace(cfg, unmarked_share=1.5), progress=False)
+    out = train_dynamics([data], run, run / "unmarked", cfg, progress=False)
+    assert np.isfinite(out["loss"])
+    caches = sorted((run / "unmarked" / "latents").glob("*.npz"))
+    with np.load(caches[0]) as z:
+        assert z[UNMARKED].shape == z["frame_latents"].shape
+        assert not np.allclose(z[UNMARKED], z["frame_latents"])  # the disc's absence reaches the latents
+    windows = LatentWindows(caches, 4, split="all", unmarked_share=1.0)
+    rows = np.arange(6)
+    plain, hidden = windows.get(rows), windows.get(rows, np.ones(6, bool))
+    lat = np.maximum(windows.index[rows, 0][:, None] + np.arange(-3, 1), windows.index[rows, 2][:, None])
+    assert np.array_equal(hidden["ctx_frames"].numpy(), windows.unmarked[lat].astype(np.float32))
+    for key in ("next_frame", "anchor", "ctx_audio", "action"):
+        assert torch.equal(hidden[key], plain[key])
+    assert not torch.equal(hidden["ctx_frames"], plain["ctx_frames"])
+    with np.load(caches[0]) as z:  # a cache made without them
+        np.savez(tmp_path / "old.npz", **{k: z[k] for k in z.files if k != UNMARKED})
+    with pytest.raises(ValueError, match="add_unmarked"):
+        LatentWindows([tmp_path / "old.npz"], 4, split="all", unmarked_share=0.2)
+
+
 def test_a_keypoints_anchor_head_reads_the_anchor_and_needs_a_model_with_one(tiny_run, tiny_world, tmp_path):
     import shutil
 

@@ -165,3 +165,27 @@ def test_push_v1_is_v0_with_its_scene_fixed_and_equivalent_spellings_compare_equ
     assert canonical_env("worldsim/Push-v1", {"solid_walls": False})[1]["solid_walls"] is False
     with pytest.raises(ValueError, match="unknown env id"):
         canonical_env("worldsim/Pusj-v0")
+
+
+def test_render_positions_redraws_an_episode_and_can_hide_the_goal():
+    env = gym.make("worldsim/Push-v0").unwrapped
+    obs, info = env.reset(seed=4)
+    qpos = np.stack([info["qpos"], info["qpos"]])
+    same = env.render_positions(qpos)
+    assert np.array_equal(same[0], obs["image"]) and np.array_equal(same[1], obs["image"])
+    assert env.markers == ("goal",)
+    hidden = env.render_positions(qpos, env.markers)[0]
+    f = obs["image"].astype(np.int16)
+    goal = (f[..., 1] > 120) & (f[..., 0] < 110) & (f[..., 2] < 130)  # the green disc's pixels
+    changed = np.abs(hidden.astype(np.int16) - f).max(-1) > 0
+    assert goal.sum() > 50 and changed[goal].all()
+    assert not ((hidden[..., 1] > 120) & (hidden[..., 0] < 110) & (hidden[..., 2] < 130)).any()  # no disc left
+    assert changed.sum() < 1.5 * goal.sum()  # nothing but the disc (and its blended rim) changed
+    twin = gym.make("worldsim/Push-v0").unwrapped  # the env's own episode goes on as if nothing was drawn
+    twin.reset(seed=4)
+    a = np.full(2, 0.5, np.float32)
+    assert np.array_equal(env.step(a)[0]["image"], twin.step(a)[0]["image"])
+    twin.close()
+    with pytest.raises(ValueError, match="qpos must be"):
+        env.render_positions(info["qpos"])
+    env.close()

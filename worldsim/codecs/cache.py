@@ -8,18 +8,21 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import gymnasium as gym
 import numpy as np
 import torch
 from tqdm import tqdm
 
 from ..data.dataset import MANIFEST, open_dataset
 from ..data.episode import load_episode
+from ..data.markers import unmarked_frames
 from ..data.motion import free_body_addresses, object_motion, planar_state_addresses
 from .model import load_codecs
 
 CACHE_KEYS = ("frame_latents", "audio_latents", "actions", "rewards", "terminated", "truncated", "object_motion",
               "state", "offsets", "episodes")
 PHYSICAL = ("object_motion", "state")  # read from the episodes' qpos, not encoded: added to older caches in place
+UNMARKED = "frame_latents_unmarked"  # the frames re-rendered without the scene's markers: added on demand
 
 
 def cache_path(run: str | Path, data: str | Path, cache_dir: str | Path | None = None) -> Path:
@@ -53,10 +56,8 @@ def encode_dataset(run: str | Path, data: str | Path, batch: int = 256, progress
     for e in tqdm(ds.entries, desc=f"encode {ds.root.name}", unit="ep", disable=not progress):
         ep, _ = load_episode(ds.path(e))
         f, a = ep["frames"], ep["audio"]
-        zf = torch.cat([model.encode_frames(torch.from_numpy(f[i:i + batch]).to(dev)) for i in range(0, len(f), batch)])
-        za = torch.cat([model.encode_audio(torch.from_numpy(a[i:i + batch]).to(dev)) for i in range(0, len(a), batch)])
-        parts["frame_latents"].append(zf.float().cpu().numpy().astype(np.float16))
-        parts["audio_latents"].append(za.float().cpu().numpy().astype(np.float16))
+        parts["frame_latents"].append(_encode(model.encode_frames, f, batch, dev))
+        parts["audio_latents"].append(_encode(model.encode_audio, a, batch, dev))
         for k in ("actions", "rewards", "terminated", "truncated"):
             parts[k].append(ep[k])
         for k, v in _physical(ep["qpos"], ds.env_id, ds.header.get("env_kwargs")).items():
@@ -66,6 +67,41 @@ def encode_dataset(run: str | Path, data: str | Path, batch: int = 256, progress
         episodes.append(e["index"])
     arrays: dict[str, Any] = {k: np.concatenate(v) for k, v in parts.items()}
     arrays.update(offsets=np.asarray(offsets, np.int64), episodes=np.asarray(episodes, np.int64))
+    _save(out, arrays)
+    return out
+
+
+def _encode(encoder: Any, x: np.ndarray, batch: int, dev: torch.device) -> np.ndarray:
+    """`encoder` over `x` in batches, as float16 latents on the CPU."""
+    z = torch.cat([encoder(torch.from_numpy(x[i:i + batch]).to(dev)) for i in range(0, len(x), batch)])
+    return z.float().cpu().numpy().astype(np.float16)
+
+
+@torch.no_grad()
+def add_unmarked(run: str | Path, data: str | Path, batch: int = 256, progress: bool = True,
+                 cache_dir: str | Path | None = None, device: torch.device | str | None = None) -> Path:
+    """The cache of `data` (encoded first if needed) with UNMARKED: every frame re-rendered by the real scene without
+    its markers (`worldsim.data.markers`) and encoded by `run`'s codecs; made once, kept in the cache."""
+    out = encode_dataset(run, data, batch, progress, cache_dir, device)
+    with np.load(out) as z:
+        if UNMARKED in z.files:
+            return out
+        arrays = {k: z[k] for k in z.files}
+    dev = torch.device(device or "cpu")
+    model = load_codecs(run, dev)
+    ds = open_dataset(data)
+    env = gym.make(ds.env_id, **(ds.header.get("env_kwargs") or {}))
+    by_index = {e["index"]: e for e in ds.entries}
+    parts = []
+    try:
+        for i in tqdm(arrays["episodes"], desc=f"unmarked frames {ds.root.name}", unit="ep", disable=not progress):
+            ep, meta = load_episode(ds.path(by_index[int(i)]))
+            parts.append(_encode(model.encode_frames, unmarked_frames(env, ep, meta), batch, dev))
+    finally:
+        env.close()
+    arrays[UNMARKED] = np.concatenate(parts)
+    if arrays[UNMARKED].shape != arrays["frame_latents"].shape:
+        raise ValueError(f"{out} does not match the episodes of {data}; delete it to encode again")
     _save(out, arrays)
     return out
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..codecs.cache import UNMARKED
 from ..data.windows import split_of
 
 
@@ -30,6 +31,13 @@ def check_motion_share(share: float) -> None:
                          f"in [0, 1); got {share} (try 0.5)")
 
 
+def check_unmarked_share(share: float) -> None:
+    """Raise a clear error unless `share` (of windows whose context hides the scene's markers) is in [0, 1]."""
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(f"unmarked_share is the share of windows whose context frames hide the scene's markers, "
+                         f"in [0, 1]; got {share} (try 0.2)")
+
+
 def _physical_field(z: np.lib.npyio.NpzFile, key: str, path: str | Path) -> np.ndarray:
     """A field read from qpos (`object_motion`, `state`), or a clear error for a cache made before it existed."""
     if key not in z.files:
@@ -43,12 +51,14 @@ class LatentWindows:
 
     def __init__(self, caches: list[str | Path], context: int, split: str = "train", val_every: int = 10,
                  weights: list[float] | None = None, gamma: float = 0.9, motion_share: float = 0.0,
-                 motion_threshold: float = 0.002, with_state: bool = False) -> None:
+                 motion_threshold: float = 0.002, with_state: bool = False, unmarked_share: float = 0.0) -> None:
         check_motion_share(motion_share)
+        check_unmarked_share(unmarked_share)
         if weights is not None and (len(weights) != len(caches) or min(weights) < 0 or sum(weights) <= 0):
             raise ValueError(f"weights must be one non-negative number per cache with a positive sum, got {weights}")
         self.context = context
         frames, audio, actions, rewards, terminated, values, motion, state = [], [], [], [], [], [], [], []
+        unmarked = []
         starts = []  # (latent index of t0, action index of t0, first latent index of the episode), over all caches
         origin = []  # which cache each window comes from
         self.episodes = []  # (first latent index, first action index, observations)
@@ -64,6 +74,11 @@ class LatentWindows:
                 motion.append(_physical_field(z, "object_motion", path))
             if with_state:
                 state.append(_physical_field(z, "state", path))
+            if unmarked_share > 0:
+                if UNMARKED not in z.files:
+                    raise ValueError(f"{path} has no {UNMARKED!r}; pass its dataset through "
+                                     "worldsim.codecs.cache.add_unmarked (training does it when unmarked_share > 0)")
+                unmarked.append(z[UNMARKED])
             values.append(np.zeros(len(z["actions"]), np.float32))
             offsets, act_off = z["offsets"], 0
             for e, index in enumerate(z["episodes"]):
@@ -85,6 +100,8 @@ class LatentWindows:
         self.actions, self.rewards = np.concatenate(actions), np.concatenate(rewards)
         self.terminated, self.values = np.concatenate(terminated), np.concatenate(values)
         self.state = np.concatenate(state) if with_state else None  # [latents, S] planar state, m (or rad)
+        self.unmarked = np.concatenate(unmarked) if unmarked else None  # frames without the scene's markers
+        self.unmarked_share = unmarked_share
         self.index = np.asarray(starts, np.int64)
         self.action_dim = int(self.actions.shape[1])
         self.motion_share = motion_share
@@ -103,8 +120,9 @@ class LatentWindows:
     def __len__(self) -> int:
         return len(self.index)
 
-    def get(self, rows: np.ndarray) -> dict[str, torch.Tensor]:
-        """The windows at `rows` of the index, as float32 tensors."""
+    def get(self, rows: np.ndarray, unmarked: np.ndarray | None = None) -> dict[str, torch.Tensor]:
+        """The windows at `rows` of the index, as float32 tensors; where `unmarked` [rows] is true, the context frames
+        are the ones without the scene's markers (the next frame and the anchor keep them)."""
         zt, at, first = (self.index[rows, i][:, None] for i in range(3))
         lat = zt + np.arange(1 - self.context, 1)[None]
         valid = lat > first  # the context step was reached by an action (earlier ones repeat the first step)
@@ -112,7 +130,12 @@ class LatentWindows:
         act = at - (zt - lat)  # action index that led to each context step is that minus one
         prev = np.where(valid[..., None], self.actions[np.maximum(act - 1, 0)], 0.0)
         zt, at = zt[:, 0], at[:, 0]
-        out = {"ctx_frames": self.frames[lat], "ctx_audio": self.audio[lat], "ctx_actions": prev,
+        ctx = self.frames[lat]
+        if unmarked is not None and unmarked.any():
+            if self.unmarked is None:
+                raise ValueError("these windows hold no unmarked frames; build them with unmarked_share > 0")
+            ctx[unmarked] = self.unmarked[lat[unmarked]]
+        out = {"ctx_frames": ctx, "ctx_audio": self.audio[lat], "ctx_actions": prev,
                "action": self.actions[at], "next_frame": self.frames[zt + 1], "next_audio": self.audio[zt + 1],
                "reward": self.rewards[at], "terminated": self.terminated[at], "value_next": self.values[at],
                "anchor": self.frames[first[:, 0]]}  # the episode's first frame
@@ -149,10 +172,12 @@ class LatentWindows:
 
     def sample(self, batch: int, rng: np.random.Generator) -> dict[str, torch.Tensor]:
         """A random batch of windows (weighted by cache when weights were given); with `motion_share` > 0, that share
-        of the batch comes from the windows whose action moves an object, chosen alike (rare events oversampled)."""
+        of the batch comes from the windows whose action moves an object, chosen alike (rare events oversampled);
+        with `unmarked_share` > 0, that share (drawn per window) sees its context without the scene's markers."""
         n_moving = int(round(batch * self.motion_share))
         rows = rng.integers(0, len(self.index), batch - n_moving) if self._p is None else \
             rng.choice(len(self.index), batch - n_moving, p=self._p)
         if n_moving:
             rows = np.concatenate([rows, self._moving[rng.integers(0, len(self._moving), n_moving)]])
-        return self.get(rows)
+        hide = rng.random(batch) < self.unmarked_share if self.unmarked is not None else None
+        return self.get(rows, hide)

@@ -16,7 +16,7 @@ from torch.utils.tensorboard import SummaryWriter
 from tqdm import tqdm
 
 from ..checkpoint import load_checkpoint, save_checkpoint
-from ..codecs.cache import encode_dataset
+from ..codecs.cache import add_unmarked, encode_dataset
 from ..codecs.model import load_codecs
 from ..data.dataset import open_dataset
 from ..data.envspec import canonical_env
@@ -24,7 +24,7 @@ from ..runtime import autocast, pick_device
 from ..schedule import expected_steps, learning_rate
 from .edm import edm_loss
 from .heads import value_loss
-from .latent_windows import LatentWindows, check_motion_share
+from .latent_windows import LatentWindows, check_motion_share, check_unmarked_share
 from .model import NULL_ACTION, DynamicsConfig, LatentState, WorldModel
 from .unet import UNetConfig
 
@@ -49,6 +49,8 @@ class DynamicsTrainConfig:
     state_standardise: bool = False  # the probe predicts each coordinate's change over its std (objects weigh as
     # much as the pusher), not in cm
     unroll_prob: float = 0.0  # share of windows whose newest context step is the model's own prediction (imagined context)
+    unmarked_share: float = 0.0  # share of windows whose context frames are re-rendered without the scene's markers
+    # (Push's goal disc) while the anchor and the next frame keep them: the model learns to restore a lost marker
     checkpoint_every_s: float = 120.0
     log_every: int = 50
     cpu_bf16: bool = True  # bf16 autocast on CPUs that support it natively
@@ -185,6 +187,7 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
         raise ValueError(f"model.action_dropout is the share of windows trained without their action, in [0, 1); "
                          f"got {cfg.model.action_dropout} (0.1 is a usual value)")
     check_motion_share(cfg.motion_share)  # before any latent is encoded
+    check_unmarked_share(cfg.unmarked_share)
     if cfg.state_weight < 0:
         raise ValueError(f"state_weight weighs the state-probe loss and cannot be negative; got {cfg.state_weight}")
     run, codecs_run = Path(run), Path(codecs_run)
@@ -198,14 +201,19 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     dev = pick_device(device)
     codecs = load_codecs(run, dev)
     (c, h, _), d = codecs.latent_shape()
-    caches = [encode_dataset(run, x, progress=progress, device=dev) for x in data]
     ckpt_path, start, trained_s = run / "dynamics.pt", 0, 0.0
     payload = load_checkpoint(ckpt_path, kind="dynamics") if ckpt_path.exists() else None
     if payload is not None:
         cfg = _keep_saved_model(cfg, payload, run)  # before the windows: their value targets use the run's discount
+    if cfg.unmarked_share > 0 and not cfg.model.unet.anchor:
+        raise ValueError("unmarked_share teaches the model to restore markers from its anchor frame; "
+                         "set model.unet.anchor=true as well (a new run: the anchor is part of the denoiser)")
+    encode = add_unmarked if cfg.unmarked_share > 0 else encode_dataset
+    caches = [encode(run, x, progress=progress, device=dev) for x in data]
     windows = LatentWindows(caches, cfg.model.unet.context, split="train", weights=data_weights,
                             gamma=cfg.model.value_gamma, motion_share=cfg.motion_share,
-                            motion_threshold=cfg.motion_threshold, with_state=cfg.state_weight > 0)
+                            motion_threshold=cfg.motion_threshold, with_state=cfg.state_weight > 0,
+                            unmarked_share=cfg.unmarked_share)
     if cfg.motion_share > 0 and progress:
         print(f"{windows.moving_fraction:.1%} of the training windows move an object by > {cfg.motion_threshold} m; "
               f"they make {cfg.motion_share:.0%} of each batch")

@@ -306,9 +306,9 @@ def test_motion_share_oversamples_the_windows_whose_action_moves_an_object(tiny_
     from worldsim.dynamics.latent_windows import LatentWindows
 
     class Spy(LatentWindows):
-        def get(self, rows):
+        def get(self, rows, unmarked=None):
             self.rows = rows
-            return super().get(rows)
+            return super().get(rows, unmarked)
 
     _, world = tiny_world
     caches = sorted((world / "latents").glob("*.npz"))

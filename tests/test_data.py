@@ -172,3 +172,17 @@ def test_unmarked_frames_redraw_a_stored_episode_without_its_goal(tmp_path):
     with pytest.raises(ValueError, match="collect the dataset again"):  # another layout than the stored one
         unmarked_frames(env, arrays, {**meta, "seed": meta["seed"] + 1})
     env.close()
+
+
+def test_unmarked_frames_refuse_a_scene_without_markers(tmp_path):
+    from worldsim.data.episode import load_episode
+    from worldsim.data.markers import unmarked_frames
+
+    config = CollectConfig(env_id="worldsim/Drop-v0", episodes=1, policy="scripted", seed=3,
+                           env_kwargs={"max_episode_steps": 4})
+    collect(tmp_path / "d", config, functools.partial(make_policy, "scripted"), workers=1, progress=False)
+    arrays, meta = load_episode(next((tmp_path / "d").glob("shard_*/*.npz")))
+    env = gym.make("worldsim/Drop-v0", max_episode_steps=4)
+    with pytest.raises(ValueError, match="unmarked_share=0"):
+        unmarked_frames(env, arrays, meta)
+    env.close()

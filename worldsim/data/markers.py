@@ -32,7 +32,8 @@ def unmarked_frames(env: gym.Env, arrays: dict[str, np.ndarray], meta: dict[str,
     markers = scene_markers(env)
     qpos = arrays["qpos"]
     if not markers:
-        return arrays["frames"].copy()
+        raise ValueError(f"{meta['env_id']} marks nothing on its scene, so its frames without markers are its frames; "
+                         "train it with unmarked_share=0")
     scene.reset(seed=int(meta["seed"]))
     first = scene.render_positions(qpos[:1])[0]
     worst = int(np.abs(first.astype(np.int16) - arrays["frames"][0]).max())

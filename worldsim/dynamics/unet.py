@@ -26,8 +26,9 @@ class UNetConfig:
     width: int = 64  # channels at 8x8; 2x at 4x4 (64, the shipped model: 2.0M parameters; 128: 5.8M)
     blocks: int = 2  # residual blocks per level and direction
     emb: int = 256  # conditioning embedding size
-    anchor: bool = False  # also condition on a real frame of the episode (its first), meant to keep in view what the
-    # last K frames hide; measured (README): +0.3-0.6 dB foreground, but a goal disc lost under the pusher stays lost
+    anchor: bool = False  # also condition on a real frame of the episode (its first), to keep in view what the last
+    # K frames hide; measured (README): +0.3-0.6 dB foreground, but a goal disc lost under the pusher stays lost
+    # unless training also shows context without it (DynamicsTrainConfig.unmarked_share)
 
 
 def fourier_features(x: torch.Tensor, dim: int) -> torch.Tensor:

@@ -66,14 +66,23 @@ class HoldStill:
 
 def policy_from_spec(spec: str, action_space: gym.spaces.Box, seed: int, world_model: object | None = None) -> Policy:
     """Observation-only policies by spec, usable in real and learned envs alike:
-    `visual:NOISE[:GAIN]` (colour-based pusher with Gaussian action noise; a lower GAIN, default 0.25, moves more
-    slowly), `away:NOISE[:GAIN]` (the same pusher driving the target away from the goal: worse than holding
+    `calibrated:NOISE[:GAIN]` (the scripted expert's geometry on table coordinates read from pixels through the
+    known camera, Gaussian action noise; GAIN per metre, default 10: the strongest of them),
+    `visual:NOISE[:GAIN]` (colour-based pusher in image coordinates with Gaussian action noise; a lower GAIN,
+    default 0.25, moves more slowly), `away:NOISE[:GAIN]` (the same pusher driving the target away from the goal: worse than holding
     still), `late:STEPS` (a random walk for STEPS steps, then `visual:0`: less time left to push, so graded
     quality), `random` (persistent walk), `still`, and
     `cem` / `mppi` (MPC planning in `world_model` from what it sees; needs the model)."""
-    from .visual import VisualPush
+    from .visual import CalibratedPush, VisualPush
 
     name, _, arg = spec.partition(":")
+    if name == "calibrated":
+        noise, _, gain = arg.partition(":")
+        try:
+            return CalibratedPush(noise=float(noise or 0.0), seed=seed, gain=float(gain or 10.0))
+        except ValueError:
+            raise ValueError(f"policy spec {spec!r}: use calibrated:NOISE or calibrated:NOISE:GAIN with numbers, "
+                             f"e.g. calibrated:0.3") from None
     if name in ("visual", "away"):
         noise, _, gain = arg.partition(":")
         try:
@@ -99,7 +108,7 @@ def policy_from_spec(spec: str, action_space: gym.spaces.Box, seed: int, world_m
         from .mpc import MPCPolicy
 
         return MPCPolicy(LearnedModel(world_model, seed=seed), int(np.prod(action_space.shape)), name, seed=seed)
-    raise ValueError(f"unknown policy spec {spec!r}; use visual:NOISE[:GAIN], away:NOISE[:GAIN], late:STEPS, random, "
+    raise ValueError(f"unknown policy spec {spec!r}; use calibrated:NOISE[:GAIN], visual:NOISE[:GAIN], away:NOISE[:GAIN], late:STEPS, random, "
                      f"still, cem or mppi")
 
 

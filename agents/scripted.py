@@ -13,6 +13,30 @@ REACH = 0.25  # m: how far from the centre the pusher's centre gets between soli
 _UNITS = np.stack([np.cos(a := np.linspace(0.0, 2.0 * np.pi, 32, endpoint=False)), np.sin(a)], 1)
 
 
+def push_aim(pusher: np.ndarray, target: np.ndarray, goal: np.ndarray, solid: bool = False) -> np.ndarray:
+    """Where the pusher heads (m): the staging point behind `target` as seen from `goal`, round the target to reach
+    it, or through the target toward the goal once lined up; its own place once the target sits in the goal."""
+    to_goal = goal - target
+    direction = to_goal / (np.linalg.norm(to_goal) + 1e-9)
+    stage = target - STAGE * direction
+    off = pusher - stage
+    along = float(off.dot(direction))
+    lateral = float(np.linalg.norm(off - along * direction))
+    if np.linalg.norm(to_goal) < 0.03:
+        aim = pusher  # the target sits in the goal: hold still
+    elif lateral < 0.025 and along < 0.03:
+        aim = goal + 0.03 * direction  # aligned behind the target: push through
+    elif along > -0.01 and lateral < 0.09:
+        side = 1.0 if direction[0] * off[1] - direction[1] * off[0] >= 0 else -1.0  # go around, not through
+        perp = np.array([-direction[1], direction[0]])
+        aim = stage + 0.09 * side * perp - 0.05 * direction
+        if solid and np.abs(aim).max() > REACH:  # that side is in the wall: go round the other way
+            aim = stage - 0.09 * side * perp - 0.05 * direction
+    else:
+        aim = stage
+    return np.clip(aim, -REACH, REACH) if solid else aim
+
+
 class ScriptedPush:
     """Get behind the target (seen from the goal), then push it to the goal; Gaussian action noise.
 
@@ -65,25 +89,8 @@ class ScriptedPush:
         direction = to_goal / (np.linalg.norm(to_goal) + 1e-9)
         detour = self._reachable_push(p["target"], direction) if np.linalg.norm(to_goal) >= 0.03 else None
         if detour is not None:  # the target is too near a wall to be pushed straight at the goal: get it off first
-            direction, p["goal"] = detour, p["target"] + 0.1 * detour
-        stage = p["target"] - STAGE * direction
-        off = p["pusher"] - stage
-        along = float(off.dot(direction))
-        lateral = float(np.linalg.norm(off - along * direction))
-        if np.linalg.norm(to_goal) < 0.03:
-            aim = p["pusher"]  # the target sits in the goal: hold still
-        elif lateral < 0.025 and along < 0.03:
-            aim = p["goal"] + 0.03 * direction  # aligned behind the target: push through
-        elif along > -0.01 and lateral < 0.09:
-            side = 1.0 if direction[0] * off[1] - direction[1] * off[0] >= 0 else -1.0  # go around, not through
-            perp = np.array([-direction[1], direction[0]])
-            aim = stage + 0.09 * side * perp - 0.05 * direction
-            if self.solid and np.abs(aim).max() > REACH:  # that side is in the wall: go round the other way
-                aim = stage - 0.09 * side * perp - 0.05 * direction
-        else:
-            aim = stage
-        if self.solid:
-            aim = np.clip(aim, -REACH, REACH)
+            p["goal"] = p["target"] + 0.1 * detour
+        aim = push_aim(p["pusher"], p["target"], p["goal"], self.solid)
         a = self.gain * (aim - p["pusher"]) + self.noise * self.rng.standard_normal(2)
         return np.clip(a, -1.0, 1.0).astype(np.float32)
 

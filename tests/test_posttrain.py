@@ -20,11 +20,16 @@ def _planner(wm, env):
 
 def test_a_posttraining_round_runs_end_to_end_and_resumes(tiny_world, tmp_path) -> None:
     data, run = tiny_world
-    cfg = PosttrainConfig(rounds=1, episodes=1, dynamics_steps=3, error_horizon=4)
+    cfg = PosttrainConfig(rounds=1, episodes=1, dynamics_steps=3, error_horizon=4, heldout_episodes=1)
     report = posttrain(run, tmp_path / "pt", _planner, cfg, data=[data], progress=False)
     assert [r["round"] for r in report["rounds"]] == [0, 1]
     for r in report["rounds"]:
         assert 0.0 <= r["real_success"] <= 1.0 and r["model_error"] > 0 and r["seconds_per_action"] > 0
+        assert r["heldout_model_error"] > 0
+    held = open_dataset(tmp_path / "pt/data/heldout")
+    assert [e["seed"] for e in held.entries] == [cfg.seed + 1], "the start after the rounds' own, never trained on"
+    # both rounds measured on the same held-out trajectories: round 1's model differs, so its error does
+    assert report["rounds"][0]["heldout_model_error"] != report["rounds"][1]["heldout_model_error"]
     before = load_checkpoint(tmp_path / "pt/round_0/dynamics.pt", kind="dynamics")["step"]
     after = load_checkpoint(tmp_path / "pt/round_1/dynamics.pt", kind="dynamics")["step"]
     assert after == before + 3

@@ -230,7 +230,8 @@ def _posttrain(args: argparse.Namespace) -> int:
     run = str(resolve_run(args.run))
     cfg = PosttrainConfig(rounds=args.rounds, episodes=args.episodes, max_steps=args.max_steps,
                           dynamics_steps=args.dynamics_steps, dynamics_lr=args.lr, codec_steps=args.codec_steps,
-                          new_weight=args.new_weight, denoising_steps=args.denoising_steps, seed=args.seed)
+                          new_weight=args.new_weight, denoising_steps=args.denoising_steps, seed=args.seed,
+                          heldout_episodes=args.heldout_episodes)
     pcfg = _planner_config(args)
 
     def planner(wm, env):
@@ -430,6 +431,9 @@ def build_parser() -> argparse.ArgumentParser:
     pt.add_argument("--codec-steps", type=int, default=0, help="codec fine-tuning steps per round (0: frozen)")
     pt.add_argument("--new-weight", type=float, default=0.25, help="share of each batch from the newest round")
     pt.add_argument("--seed", type=int, default=1000, help="first real episode seed")
+    pt.add_argument("--heldout-episodes", type=int, default=2,
+                    help="planner episodes from the next starts, acted once by the starting model and never trained "
+                         "on; every round's model error on them compares across rounds (0: none)")
     pt.add_argument("--planner", choices=["cem", "mppi"], default="cem")
     _planner_args(pt)
     pt.add_argument("--out", required=True, help="output directory (an existing one is resumed)")

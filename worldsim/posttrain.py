@@ -16,6 +16,7 @@ from .checkpoint import load_checkpoint
 from .codecs.train import CodecTrainConfig, train_codecs
 from .data.collector import CollectConfig, save_rollouts
 from .data.dataset import open_dataset
+from .data.episode import load_episode
 from .dynamics.evaluate import open_loop_error
 from .dynamics.model import DynamicsConfig, WorldModel, load_world_model
 from .dynamics.train import DynamicsTrainConfig, train_dynamics
@@ -44,12 +45,16 @@ class PosttrainConfig:
     error_horizon: int = 8  # open-loop horizon of the model error on the planner's trajectories
     denoising_steps: int = 1  # sampler steps in planning and in the error measurement
     seed: int = 1000  # first real episode seed; every round acts from the same `episodes` starts
+    heldout_episodes: int = 2  # planner episodes from the next starts, acted once by the starting model and never
+    # trained on: every round's model error on the same trajectories, so the error compares across rounds
 
     def __post_init__(self) -> None:
         if self.rounds < 1 or self.episodes < 1:
             raise ValueError(f"rounds and episodes must be >= 1, got {self.rounds} and {self.episodes}")
         if not 0.0 <= self.new_weight <= 1.0:
             raise ValueError(f"new_weight must lie in [0, 1], got {self.new_weight}")
+        if self.heldout_episodes < 0:
+            raise ValueError(f"heldout_episodes must be >= 0, got {self.heldout_episodes}")
 
 
 def _copy_run(src: Path, dst: Path, latents: bool = False) -> None:
@@ -90,11 +95,29 @@ def _fine_tune(run: Path, data: list[Path], cfg: PosttrainConfig, progress: bool
     return out
 
 
+def _heldout(out: Path, env: gym.Env, make_planner: PlannerFactory, cfg: PosttrainConfig,
+             progress: bool) -> list[dict[str, Any]]:
+    """The held-out planner episodes (OUT/data/heldout): acted once by the starting model (round 0), then read back."""
+    root = out / "data" / "heldout"
+    if (root / "dataset.json").exists() and len(open_dataset(root).entries) == cfg.heldout_episodes:
+        ds = open_dataset(root)
+        return [load_episode(ds.path(e))[0] for e in ds.entries]
+    seeds = list(range(cfg.seed + cfg.episodes, cfg.seed + cfg.episodes + cfg.heldout_episodes))
+    wm = load_world_model(out / "round_0")
+    _, episodes = run_planner(env, lambda e: make_planner(wm, e), seeds, None, name="held-out", progress=progress)
+    shutil.rmtree(root, ignore_errors=True)  # a half-written set from a killed job
+    save_rollouts(root, CollectConfig(wm.config.env_id, len(episodes), "planner-in-learned-model", seed=seeds[0],
+                                      env_kwargs=dict(wm.config.env_kwargs)), episodes)
+    return [ep for _, ep, _ in episodes]
+
+
 def posttrain(run: str | Path, out: str | Path, make_planner: PlannerFactory, cfg: PosttrainConfig,
               data: list[str | Path] | None = None, progress: bool = True) -> dict[str, Any]:
     """Rounds of real feedback: JSON report at OUT/posttrain_report.json (rewritten after every round), TensorBoard
     in OUT/tb, each round's model in OUT/round_R, its real episodes as a dataset in OUT/data/round_R.
 
+    Besides each round's own new episodes, every round's model is measured on the same held-out planner episodes
+    (`heldout_episodes`, OUT/data/heldout, never trained on), so its error compares across rounds.
     A killed job resumes from its last finished round when run again with the same OUT.
     """
     out = Path(out)
@@ -106,7 +129,7 @@ def posttrain(run: str | Path, out: str | Path, make_planner: PlannerFactory, cf
         _copy_run(Path(run), out / "round_0")
         report = {"run": str(run), "config": dataclasses.asdict(cfg), "data": [str(d) for d in base], "rounds": []}
     tb = SummaryWriter(str(out / "tb"))
-    env = None
+    env, heldout = None, None
     for r in range(len(report["rounds"]), cfg.rounds + 1):
         model_dir = out / f"round_{r}"
         if r > 0:  # fine-tune the previous round's model on everything so far, the newest round weighted up
@@ -121,6 +144,8 @@ def posttrain(run: str | Path, out: str | Path, make_planner: PlannerFactory, cf
             if cfg.max_steps:
                 kwargs["max_episode_steps"] = cfg.max_steps
             env = gym.make(wm.config.env_id, **kwargs)
+        if cfg.heldout_episodes and heldout is None:
+            heldout = _heldout(out, env, make_planner, cfg, progress)
         seeds = list(range(cfg.seed, cfg.seed + cfg.episodes))  # the same starts every round: rounds compare
         result, episodes = run_planner(env, lambda e, wm=wm: make_planner(wm, e), seeds, out / f"videos_round_{r}",
                                        name=f"round{r}", progress=progress)
@@ -129,6 +154,7 @@ def posttrain(run: str | Path, out: str | Path, make_planner: PlannerFactory, cf
         # the same new episodes under the previous round's model: a paired before/after of this round's fine-tuning
         before = (open_loop_error(load_world_model(out / f"round_{r - 1}"), arrays, cfg.error_horizon,
                                   cfg.denoising_steps, seed=r) if r > 0 else err)
+        held = open_loop_error(wm, heldout, cfg.error_horizon, cfg.denoising_steps, seed=0) if heldout else None
         data_dir = out / "data" / f"round_{r}"
         shutil.rmtree(data_dir, ignore_errors=True)  # a half-written round from a killed job
         save_rollouts(data_dir, CollectConfig(wm.config.env_id, len(episodes), "planner-in-learned-model",
@@ -139,8 +165,13 @@ def posttrain(run: str | Path, out: str | Path, make_planner: PlannerFactory, cf
                  "model_psnr_foreground": err["psnr_foreground"], "model_reward_mae": err["reward_mae"],
                  "previous_model_error": before["model_error"], "previous_model_reward_mae": before["reward_mae"],
                  "seconds_per_action": result["seconds_per_action"], "episodes": result["episodes"]}
+        if held is not None:
+            entry.update(heldout_model_error=held["model_error"], heldout_psnr_foreground=held["psnr_foreground"],
+                         heldout_reward_mae=held["reward_mae"])
         report["rounds"].append(entry)
-        for key in ("real_success", "real_return", "model_error", "model_reward_mae"):
+        for key in ("real_success", "real_return", "model_error", "model_reward_mae", "heldout_model_error"):
+            if key not in entry:
+                continue
             tb.add_scalar(f"posttrain/{key}", entry[key], r)
         tb.flush()
         write_json(report_path, report)

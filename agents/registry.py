@@ -64,7 +64,8 @@ class HoldStill:
         return self.zero
 
 
-def policy_from_spec(spec: str, action_space: gym.spaces.Box, seed: int, world_model: object | None = None) -> Policy:
+def policy_from_spec(spec: str, action_space: gym.spaces.Box, seed: int, world_model: object | None = None,
+                     camera: str = "tilted", solid_walls: bool = False) -> Policy:
     """Observation-only policies by spec, usable in real and learned envs alike:
     `calibrated:NOISE[:GAIN]` (the scripted expert's geometry on table coordinates read from pixels through the
     known camera, Gaussian action noise; GAIN per metre, default 10: the strongest of them),
@@ -72,14 +73,16 @@ def policy_from_spec(spec: str, action_space: gym.spaces.Box, seed: int, world_m
     default 0.25, moves more slowly), `away:NOISE[:GAIN]` (the same pusher driving the target away from the goal: worse than holding
     still), `late:STEPS` (a random walk for STEPS steps, then `visual:0`: less time left to push, so graded
     quality), `random` (persistent walk), `still`, and
-    `cem` / `mppi` (MPC planning in `world_model` from what it sees; needs the model)."""
+    `cem` / `mppi` (MPC planning in `world_model` from what it sees; needs the model).
+    `camera` and `solid_walls` describe the Push version acted in (its env kwargs), for `calibrated`."""
     from .visual import CalibratedPush, VisualPush
 
     name, _, arg = spec.partition(":")
     if name == "calibrated":
         noise, _, gain = arg.partition(":")
         try:
-            return CalibratedPush(noise=float(noise or 0.0), seed=seed, gain=float(gain or 10.0))
+            return CalibratedPush(noise=float(noise or 0.0), seed=seed, gain=float(gain or 10.0), camera=camera,
+                                  solid_walls=solid_walls)
         except ValueError:
             raise ValueError(f"policy spec {spec!r}: use calibrated:NOISE or calibrated:NOISE:GAIN with numbers, "
                              f"e.g. calibrated:0.3") from None

@@ -13,11 +13,25 @@ REACH = 0.25  # m: how far from the centre the pusher's centre gets between soli
 _UNITS = np.stack([np.cos(a := np.linspace(0.0, 2.0 * np.pi, 32, endpoint=False)), np.sin(a)], 1)
 
 
+def _reachable_push(target: np.ndarray, direction: np.ndarray) -> np.ndarray | None:
+    """Between solid walls: when the staging point behind the target lies beyond the pusher's reach, the push
+    direction with a reachable staging point that gains most toward `direction` (None: push as planned)."""
+    if np.abs(target - STAGE * direction).max() <= REACH:
+        return None
+    ok = np.abs(target - STAGE * _UNITS).max(1) <= REACH
+    return _UNITS[int(np.argmax(np.where(ok, _UNITS @ direction, -np.inf)))] if ok.any() else None
+
+
 def push_aim(pusher: np.ndarray, target: np.ndarray, goal: np.ndarray, solid: bool = False) -> np.ndarray:
     """Where the pusher heads (m): the staging point behind `target` as seen from `goal`, round the target to reach
-    it, or through the target toward the goal once lined up; its own place once the target sits in the goal."""
+    it, or through the target toward the goal once lined up; its own place once the target sits in the goal.
+    Between `solid` walls it stays on the table and first pushes a target stuck near a wall off it."""
     to_goal = goal - target
     direction = to_goal / (np.linalg.norm(to_goal) + 1e-9)
+    detour = _reachable_push(target, direction) if solid and np.linalg.norm(to_goal) >= 0.03 else None
+    if detour is not None:  # the target is too near a wall to be pushed straight at the goal: get it off first
+        goal, direction = target + 0.1 * detour, detour
+        to_goal = goal - target
     stage = target - STAGE * direction
     off = pusher - stage
     along = float(off.dot(direction))
@@ -73,23 +87,10 @@ class ScriptedPush:
             self._dest = self.rng.uniform(-self.wander, self.wander, 2)
         return self._dest
 
-    def _reachable_push(self, target: np.ndarray, direction: np.ndarray) -> np.ndarray | None:
-        """With solid walls: when the staging point behind the target lies beyond the pusher's reach, the push
-        direction with a reachable staging point that gains most toward `direction` (None: push as planned)."""
-        if not self.solid or np.abs(target - STAGE * direction).max() <= REACH:
-            return None
-        ok = np.abs(target - STAGE * _UNITS).max(1) <= REACH
-        return _UNITS[int(np.argmax(np.where(ok, _UNITS @ direction, -np.inf)))] if ok.any() else None
-
     def act(self, obs: dict[str, Any]) -> np.ndarray:
         """Velocity toward the staging point behind the target, or through the target toward the goal."""
         p = self.env.positions()
         p["goal"] = self._destination(p)
-        to_goal = p["goal"] - p["target"]
-        direction = to_goal / (np.linalg.norm(to_goal) + 1e-9)
-        detour = self._reachable_push(p["target"], direction) if np.linalg.norm(to_goal) >= 0.03 else None
-        if detour is not None:  # the target is too near a wall to be pushed straight at the goal: get it off first
-            p["goal"] = p["target"] + 0.1 * detour
         aim = push_aim(p["pusher"], p["target"], p["goal"], self.solid)
         a = self.gain * (aim - p["pusher"]) + self.noise * self.rng.standard_normal(2)
         return np.clip(a, -1.0, 1.0).astype(np.float32)

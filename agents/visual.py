@@ -77,13 +77,15 @@ class CalibratedPush:
     through the known camera (`TableCamera`); it remembers where it last saw a thing the pusher hides, and the goal where it first saw it.
 
     As strong as the scripted expert, which reads the simulator's state, yet it acts in the learned simulator too:
-    the top of the graded policy sets for policy evaluation. Gaussian action noise; `gain` is per metre.
+    the top of the graded policy sets for policy evaluation. Gaussian action noise; `gain` is per metre; `camera`
+    and `solid_walls` as the Push version's env kwargs (Push-v1: "top", True).
     """
 
     HEIGHTS = {"pusher": 0.05, "target": 0.05, "goal": 0.0005}  # m: where each colour's centroid sits (fitted)
 
-    def __init__(self, noise: float = 0.0, seed: int | None = None, gain: float = 10.0, camera: str = "tilted") -> None:
-        self.noise, self.gain, self.camera_name = noise, gain, camera
+    def __init__(self, noise: float = 0.0, seed: int | None = None, gain: float = 10.0, camera: str = "tilted",
+                 solid_walls: bool = False) -> None:
+        self.noise, self.gain, self.camera_name, self.solid = noise, gain, camera, solid_walls
         self.rng = np.random.default_rng(seed)
         self._camera: TableCamera | None = None
         self.reset()
@@ -104,6 +106,6 @@ class CalibratedPush:
         a = np.zeros(2)
         if len(self._seen) == 3:
             p = self._seen
-            a = self.gain * (push_aim(p["pusher"], p["target"], p["goal"]) - p["pusher"])
+            a = self.gain * (push_aim(p["pusher"], p["target"], p["goal"], self.solid) - p["pusher"])
         a = a + self.noise * self.rng.standard_normal(2)
         return np.clip(a, -1.0, 1.0).astype(np.float32)

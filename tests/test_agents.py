@@ -6,6 +6,7 @@ import pytest
 
 import worldsim  # noqa: F401
 from worldsim.agents import Policy, RandomWalkPolicy, ScriptedDrop, ScriptedPush
+from worldsim.agents.scripted import _reachable_push, push_aim
 
 
 def _run(env, policy, seeds):
@@ -95,11 +96,12 @@ def test_expert_between_solid_walls_gets_a_target_off_the_wall_and_home():
     for _ in range(100):
         p = env.unwrapped.positions()
         to_goal = p["goal"] - p["target"]
-        detours += policy._reachable_push(p["target"], to_goal / np.linalg.norm(to_goal)) is not None
+        detours += _reachable_push(p["target"], to_goal / np.linalg.norm(to_goal)) is not None
         obs, _, _, _, info = env.step(policy.act(obs))
         success |= info["is_success"]
     assert detours > 0 and success, f"{detours} detour steps, success {success}"
     # without solid walls the same start needs no detour: the pusher would simply pass through the wall
-    plain = ScriptedPush(gym.make("worldsim/Push-v0"), seed=7)
-    assert plain._reachable_push(np.array([0.0, 0.24]), np.array([0.0, -1.0])) is None
-    assert policy._reachable_push(np.array([0.0, 0.24]), np.array([0.0, -1.0])) is not None
+    near_wall, goal, pusher = np.array([0.0, 0.24]), np.array([0.0, 0.0]), np.array([0.1, 0.0])
+    assert _reachable_push(near_wall, np.array([0.0, -1.0])) is not None  # its staging point lies past the wall
+    plain, walled = push_aim(pusher, near_wall, goal, solid=False), push_aim(pusher, near_wall, goal, solid=True)
+    assert plain[1] > 0.3 and np.abs(walled).max() <= 0.25, "only between solid walls does it stay on the table"

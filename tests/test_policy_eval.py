@@ -69,14 +69,15 @@ def test_visual_pusher_sees_the_scene_and_pushes_from_pixels():
 
 
 def test_table_camera_reads_table_positions_from_pixels():
-    env = gym.make("worldsim/Push-v0")
-    cam = TableCamera("tilted", 64, 64)
-    for seed in range(4):
-        obs, _ = env.reset(seed=seed)
-        seen, truth = find_objects(obs["image"]), env.unwrapped.positions()
-        for name in ("pusher", "target", "goal"):  # centroids of colour, 1.5 m of pinhole ray from a 45-degree camera
-            err = np.linalg.norm(cam.to_table(seen[name], CalibratedPush.HEIGHTS[name]) - truth[name])
-            assert err < 0.012, f"{name} read {err * 100:.1f} cm off"
+    for env_id, camera in (("worldsim/Push-v0", "tilted"), ("worldsim/Push-v1", "top")):
+        env, cam = gym.make(env_id), TableCamera(camera, 64, 64)
+        assert env.unwrapped.camera == camera
+        for seed in range(4):
+            obs, _ = env.reset(seed=seed)
+            seen, truth = find_objects(obs["image"]), env.unwrapped.positions()
+            for name in ("pusher", "target", "goal"):  # colour centroids through a pinhole onto the table plane
+                err = np.linalg.norm(cam.to_table(seen[name], CalibratedPush.HEIGHTS[name]) - truth[name])
+                assert err < 0.012, f"{env_id} {name} read {err * 100:.1f} cm off"
     with pytest.raises(ValueError, match="unknown Push camera"):
         TableCamera("fisheye")
 
@@ -108,6 +109,8 @@ def test_policy_specs():
     strong = policy_from_spec("calibrated:0.2:5", space, 0)
     assert isinstance(strong, CalibratedPush) and (strong.noise, strong.gain) == (0.2, 5.0)
     assert policy_from_spec("calibrated:0", space, 0).gain == 10.0
+    v1 = policy_from_spec("calibrated:0", space, 0, camera="top", solid_walls=True)
+    assert (v1.camera_name, v1.solid) == ("top", True)
     with pytest.raises(ValueError, match="calibrated:NOISE:GAIN"):
         policy_from_spec("calibrated:x", space, 0)
     slow = policy_from_spec("visual:0:0.1", space, 0)

@@ -134,7 +134,9 @@ def _evaluate_policies(args: argparse.Namespace) -> None:
     learned = WorldModelVectorEnv(args.episodes, run=args.run, denoising_steps=args.denoising_steps, real_env=args.env)
     real = gym.make(learned.model.config.env_id, **learned.model.config.env_kwargs)
     space = real.action_space
-    policies = {spec: functools.partial(policy_from_spec, spec, space, world_model=learned.model)
+    scene = {"camera": getattr(real.unwrapped, "camera", "tilted"),  # for policies that read the scene's camera
+             "solid_walls": bool(getattr(real.unwrapped, "solid_walls", False))}
+    policies = {spec: functools.partial(policy_from_spec, spec, space, world_model=learned.model, **scene)
                 for spec in args.policies}
     report = evaluate_policies(real, learned, policies, args.episodes, seed=args.seed)
     write_json(args.out, {"run": args.run, "denoising_steps": args.denoising_steps, **report})
@@ -385,7 +387,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--env", default=None, help="policies: real env id (default: the model's)")
     ev.add_argument("--policies", nargs="+", default=["visual:0.0", "visual:1.0", "visual:0:0.1", "visual:0:0.05",
                                                        "random", "still"],
-                    help="policies: specs visual:NOISE[:GAIN], away:NOISE[:GAIN], late:STEPS, random, still, cem, "
+                    help="policies: specs calibrated:NOISE[:GAIN], visual:NOISE[:GAIN], away:NOISE[:GAIN], late:STEPS, "
+                         "random, still, cem, "
                          "mppi (planners in the model; slow) "
                          "(default: six policies; real Push returns over 48 starts -7.3, -7.6, -7.6, -18.2, -32.3, -30.1)")
     ev.add_argument("--seed", type=int, default=None,

@@ -70,8 +70,8 @@ def policy_from_spec(spec: str, action_space: gym.spaces.Box, seed: int, world_m
     `calibrated:NOISE[:GAIN]` (the scripted expert's geometry on table coordinates read from pixels through the
     known camera, Gaussian action noise; GAIN per metre, default 10: the strongest of them),
     `visual:NOISE[:GAIN]` (colour-based pusher in image coordinates with Gaussian action noise; a lower GAIN,
-    default 0.25, moves more slowly), `away:NOISE[:GAIN]` (the same pusher driving the target away from the goal: worse than holding
-    still), `late:STEPS` (a random walk for STEPS steps, then `visual:0`: less time left to push, so graded
+    default 0.25, moves more slowly), `away:NOISE[:GAIN]` (the same pusher driving the target away from the goal:
+    worse than holding still), `late:STEPS` (a random walk for STEPS steps, then `visual:0`: less time left to push, so graded
     quality), `random` (persistent walk), `still`, and
     `cem` / `mppi` (MPC planning in `world_model` from what it sees; needs the model).
     `camera` and `solid_walls` describe the Push version acted in (its env kwargs), for `calibrated`."""
@@ -111,8 +111,8 @@ def policy_from_spec(spec: str, action_space: gym.spaces.Box, seed: int, world_m
         from .mpc import MPCPolicy
 
         return MPCPolicy(LearnedModel(world_model, seed=seed), int(np.prod(action_space.shape)), name, seed=seed)
-    raise ValueError(f"unknown policy spec {spec!r}; use calibrated:NOISE[:GAIN], visual:NOISE[:GAIN], away:NOISE[:GAIN], late:STEPS, random, "
-                     f"still, cem or mppi")
+    raise ValueError(f"unknown policy spec {spec!r}; use calibrated:NOISE[:GAIN], visual:NOISE[:GAIN], "
+                     f"away:NOISE[:GAIN], late:STEPS, random, still, cem or mppi")
 
 
 def make_policy(name: str, env: gym.Env, seed: int) -> Policy:

@@ -1,6 +1,6 @@
-"""A pushing policy that sees only pixels: it finds the pusher, the target and the goal by colour.
+"""Pushing policies that see only pixels: they find the pusher, the target and the goal by colour.
 
-Because it needs no simulator state, the same policy acts in the real env and in the learned simulator,
+Because they need no simulator state, the same policy acts in the real env and in the learned simulator,
 which is what policy evaluation in the learned simulator needs.
 """
 
@@ -74,7 +74,8 @@ class VisualPush:
 
 class CalibratedPush:
     """The scripted expert's pushing geometry (`push_aim`) on table coordinates that it reads from pixels alone,
-    through the known camera (`TableCamera`); it remembers where it last saw a thing the pusher hides, and the goal where it first saw it.
+    through the known camera (`TableCamera`); it remembers where it last saw a thing the pusher hides, and the
+    goal where it first saw it.
 
     As strong as the scripted expert, which reads the simulator's state, yet it acts in the learned simulator too:
     the top of the graded policy sets for policy evaluation. Gaussian action noise; `gain` is per metre; `camera`

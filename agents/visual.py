@@ -77,7 +77,7 @@ class CalibratedPush:
     through the known camera (`TableCamera`); it remembers where it last saw a thing the pusher hides, and the
     goal where it first saw it.
 
-    As strong as the scripted expert, which reads the simulator's state, yet it acts in the learned simulator too:
+    Nearly as strong as the scripted expert, which reads the simulator's state, yet it acts in the learned simulator:
     the top of the graded policy sets for policy evaluation. Gaussian action noise; `gain` is per metre; `camera`
     and `solid_walls` as the Push version's env kwargs (Push-v1: "top", True).
     """

@@ -154,15 +154,21 @@ def test_windows_respect_episode_boundaries_and_splits(tmp_path):
     assert batch["future_audio"].shape == (8, h, 800)
 
 
-def test_unmarked_frames_redraw_a_stored_episode_without_its_goal(tmp_path):
+def _one_stored_episode(root, env_id: str, steps: int) -> tuple[dict, dict, gym.Env]:
+    """One scripted episode collected to `root` and read back (arrays, meta), and a fresh env of its kind."""
     from worldsim.data.episode import load_episode
+
+    config = CollectConfig(env_id=env_id, episodes=1, policy="scripted", seed=3,
+                           env_kwargs={"max_episode_steps": steps})
+    collect(root, config, functools.partial(make_policy, "scripted"), workers=1, progress=False)
+    arrays, meta = load_episode(next(root.glob("shard_*/*.npz")))
+    return arrays, meta, gym.make(env_id, max_episode_steps=steps)
+
+
+def test_unmarked_frames_redraw_a_stored_episode_without_its_goal(tmp_path):
     from worldsim.data.markers import unmarked_frames
 
-    config = CollectConfig(env_id="worldsim/Push-v0", episodes=1, policy="scripted", seed=3,
-                           env_kwargs={"max_episode_steps": 12})
-    collect(tmp_path / "d", config, functools.partial(make_policy, "scripted"), workers=1, progress=False)
-    arrays, meta = load_episode(next((tmp_path / "d").glob("shard_*/*.npz")))
-    env = gym.make("worldsim/Push-v0", max_episode_steps=12)
+    arrays, meta, env = _one_stored_episode(tmp_path / "d", "worldsim/Push-v0", 12)
     frames = unmarked_frames(env, arrays, meta)
     assert frames.shape == arrays["frames"].shape and frames.dtype == np.uint8
     green = lambda f: ((f[..., 1] > 120) & (f[..., 0] < 110) & (f[..., 2] < 130)).sum((-1, -2))  # noqa: E731
@@ -175,14 +181,9 @@ def test_unmarked_frames_redraw_a_stored_episode_without_its_goal(tmp_path):
 
 
 def test_unmarked_frames_refuse_a_scene_without_markers(tmp_path):
-    from worldsim.data.episode import load_episode
     from worldsim.data.markers import unmarked_frames
 
-    config = CollectConfig(env_id="worldsim/Drop-v0", episodes=1, policy="scripted", seed=3,
-                           env_kwargs={"max_episode_steps": 4})
-    collect(tmp_path / "d", config, functools.partial(make_policy, "scripted"), workers=1, progress=False)
-    arrays, meta = load_episode(next((tmp_path / "d").glob("shard_*/*.npz")))
-    env = gym.make("worldsim/Drop-v0", max_episode_steps=4)
+    arrays, meta, env = _one_stored_episode(tmp_path / "d", "worldsim/Drop-v0", 4)
     with pytest.raises(ValueError, match="unmarked_share=0"):
         unmarked_frames(env, arrays, meta)
     env.close()

@@ -123,6 +123,27 @@ def test_edm_loss_weights_modalities():
     assert torch.isclose(total, parts[0])
 
 
+def test_edm_loss_element_weights_scale_the_squared_error():
+    pre = EDMPrecond(Scale())
+    clean = (torch.randn(8, 2, 4, 4), torch.randn(8, 3))
+    run = lambda w: edm_loss(pre, clean, generator=torch.Generator().manual_seed(0), element_weights=w)[1]  # noqa: E731
+    uniform, doubled, masked = run(None), run((torch.full((8, 1, 4, 4), 2.0), None)), run((torch.zeros(8, 1, 4, 4), None))
+    assert torch.isclose(doubled[0], 2 * uniform[0]) and torch.isclose(doubled[1], uniform[1])
+    assert masked[0] == 0 and masked[1] > 0
+
+
+def test_change_weights_favour_the_cells_that_change():
+    from worldsim.dynamics.train import change_weights
+
+    last = torch.randn(2, 4, 8, 8)
+    nxt = last.clone()
+    nxt[0, :, 3, 5] += 1.0  # one thing moves in one cell
+    w = change_weights(last, nxt, alpha=3.0)
+    assert w.shape == (2, 1, 8, 8) and torch.isclose(w.mean(), torch.tensor(1.0))
+    assert w[0, 0, 3, 5] > 1.0 > w[0, 0, 0, 0]
+    assert torch.allclose(w[1], torch.full_like(w[1], 0.25))  # nothing changes: the base weight 1 / (1 + alpha)
+
+
 def test_evaluate_dynamics_writes_the_report_keys_and_plot(tiny_world, tmp_path):
     import json
     import subprocess
@@ -382,6 +403,21 @@ def test_state_probe_trains_on_the_step_s_state_change_and_stays_with_its_run(ti
     assert np.isfinite(standardised["state_mse"])
     with pytest.raises(ValueError, match="state_weight"):
         train_dynamics([data], run, run, replace(cfg, state_weight=-1.0), progress=False)
+
+
+def test_change_weight_reweighs_only_the_frame_loss(tiny_world, tmp_path):
+    from worldsim.dynamics.latent_windows import LatentWindows
+
+    data, world = tiny_world
+    model = load_world_model(world)
+    batch = LatentWindows(sorted((world / "latents").glob("*.npz")), 4, split="all").sample(16, np.random.default_rng(0))
+    cfg = DynamicsTrainConfig(model=TINY)
+    parts = {w: _batch_loss(model, batch, replace(cfg, change_weight=w), torch.Generator().manual_seed(0))[1]
+             for w in (0.0, 2.0)}
+    frame, audio = LOSS_NAMES.index("edm_frame"), LOSS_NAMES.index("edm_audio")
+    assert not torch.isclose(parts[0.0][frame], parts[2.0][frame]) and parts[0.0][audio] == parts[2.0][audio]
+    with pytest.raises(ValueError, match="change_weight"):
+        train_dynamics([data], world, tmp_path / "bad", replace(cfg, change_weight=-1.0), progress=False)
 
 
 def test_anchor_frame_conditions_the_denoiser_and_travels_with_the_state(tiny_run):

@@ -40,8 +40,13 @@ class EDMPrecond(nn.Module):
 def edm_loss(model: Callable[..., tuple[torch.Tensor, ...]], clean: tuple[torch.Tensor, ...],
              p_mean: float = -0.4, p_std: float = 1.2, sigma_data: float = 1.0,
              weights: tuple[float, ...] | None = None, generator: torch.Generator | None = None,
+             element_weights: tuple[torch.Tensor | None, ...] | None = None,
              **cond: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
-    """E[lambda(s) ||D(y + n; s) - y||^2], ln s ~ N(p_mean, p_std^2), lambda = (s^2 + sd^2) / (s sd)^2 (EDM eq. 2, 8)."""
+    """E[lambda(s) ||D(y + n; s) - y||^2], ln s ~ N(p_mean, p_std^2), lambda = (s^2 + sd^2) / (s sd)^2 (EDM eq. 2, 8).
+
+    `weights` weigh the tensors of `clean`; `element_weights` (one per tensor, None for uniform) weigh their elements,
+    broadcast against the tensor, inside the squared error.
+    """
     b = clean[0].shape[0]
     dev = clean[0].device
     sigma = (torch.randn(b, device=dev, generator=generator) * p_std + p_mean).exp()
@@ -50,6 +55,8 @@ def edm_loss(model: Callable[..., tuple[torch.Tensor, ...]], clean: tuple[torch.
     denoised = model(noisy, sigma, **cond)
     lam = (sigma**2 + sigma_data**2) / (sigma * sigma_data) ** 2
     weights = weights or (1.0,) * len(clean)
-    parts = [((d - y) ** 2).flatten(1).mean(1) * lam for d, y in zip(denoised, clean)]
+    elem = element_weights or (None,) * len(clean)
+    parts = [(((d - y) ** 2) * (1.0 if w is None else w)).flatten(1).mean(1) * lam
+             for d, y, w in zip(denoised, clean, elem)]
     total = sum(w * p.mean() for w, p in zip(weights, parts))
     return total, [p.mean().detach() for p in parts]

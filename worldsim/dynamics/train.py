@@ -49,6 +49,8 @@ class DynamicsTrainConfig:
     state_standardise: bool = False  # the probe predicts each coordinate's change over its std (objects weigh as
     # much as the pusher), not in cm
     unroll_prob: float = 0.0  # share of windows whose newest context step is the model's own prediction (imagined context)
+    change_weight: float = 0.0  # extra weight of the frame-latent cells that change from the newest context step
+    # to the next (where things move and touch); 0 weighs every cell alike (see change_weights)
     unmarked_share: float = 0.0  # share of windows whose context frames are re-rendered without the scene's markers
     # (Push's goal disc) while the anchor and the next frame keep them: the model learns to restore a lost marker
     checkpoint_every_s: float = 120.0
@@ -105,6 +107,13 @@ def _imagined_context(model: WorldModel, batch: dict[str, torch.Tensor], prob: f
     return out
 
 
+def change_weights(last: torch.Tensor, nxt: torch.Tensor, alpha: float) -> torch.Tensor:
+    """Per-cell loss weights [B, 1, H, W] for frame latents [B, C, H, W]: (1 + alpha m / mean m) / (1 + alpha), with
+    m the channel-mean |next - last| of each cell, so cells that change weigh more and the batch's mean weight is 1."""
+    m = (nxt.float() - last.float()).abs().mean(1, keepdim=True)
+    return (1.0 + alpha * m / m.mean().clamp_min(1e-8)) / (1.0 + alpha)
+
+
 LOSS_NAMES = ("loss", "edm_frame", "edm_audio", "reward_mse", "termination_bce", "value_mse", "state_mse")
 STATE_UNIT = 100.0  # the state probe predicts centimetres (and centiradians): changes of order 1
 
@@ -134,9 +143,11 @@ def _batch_loss(model: WorldModel, batch: dict[str, torch.Tensor], cfg: Dynamics
     probe = model.state_probe is not None and cfg.state_weight > 0
     hook = model.denoiser.backbone.mid[-1].register_forward_hook(
         lambda _mod, _inp, out: feats.__setitem__("mid", out)) if probe else None
+    frame_w = change_weights(batch["ctx_frames"][:, -1], batch["next_frame"], cfg.change_weight) \
+        if cfg.change_weight > 0 else None
     try:
         diff, (lf, la) = edm_loss(model.denoiser, (batch["next_frame"], batch["next_audio"]), m.p_mean, m.p_std,
-                                  m.sigma_data, (1.0, cfg.audio_weight), gen, **cond)
+                                  m.sigma_data, (1.0, cfg.audio_weight), gen, (frame_w, None), **cond)
     finally:
         if hook is not None:
             hook.remove()
@@ -188,6 +199,9 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
                          f"got {cfg.model.action_dropout} (0.1 is a usual value)")
     check_motion_share(cfg.motion_share)  # before any latent is encoded
     check_unmarked_share(cfg.unmarked_share)
+    if cfg.change_weight < 0:
+        raise ValueError(f"change_weight is the extra loss weight of changing latent cells and cannot be negative; "
+                         f"got {cfg.change_weight} (0 turns it off, 4 is a strong setting)")
     if cfg.state_weight < 0:
         raise ValueError(f"state_weight weighs the state-probe loss and cannot be negative; got {cfg.state_weight}")
     run, codecs_run = Path(run), Path(codecs_run)

@@ -142,6 +142,8 @@ def test_change_weights_favour_the_cells_that_change():
     assert w.shape == (2, 1, 8, 8) and torch.isclose(w.mean(), torch.tensor(1.0))
     assert w[0, 0, 3, 5] > 1.0 > w[0, 0, 0, 0]
     assert torch.allclose(w[1], torch.full_like(w[1], 0.25))  # nothing changes: the base weight 1 / (1 + alpha)
+    audio = change_weights(torch.zeros(4, 32), torch.tensor([[0.0], [0.0], [1.0], [3.0]]).expand(4, 32), alpha=1.0)
+    assert audio.shape == (4, 1) and torch.allclose(audio[:, 0], torch.tensor([0.5, 0.5, 1.0, 2.0]))
 
 
 def test_evaluate_dynamics_writes_the_report_keys_and_plot(tiny_world, tmp_path):
@@ -405,19 +407,22 @@ def test_state_probe_trains_on_the_step_s_state_change_and_stays_with_its_run(ti
         train_dynamics([data], run, run, replace(cfg, state_weight=-1.0), progress=False)
 
 
-def test_change_weight_reweighs_only_the_frame_loss(tiny_world, tmp_path):
+def test_change_weights_reweigh_each_modality_s_loss_alone(tiny_world, tmp_path):
     from worldsim.dynamics.latent_windows import LatentWindows
 
     data, world = tiny_world
     model = load_world_model(world)
     batch = LatentWindows(sorted((world / "latents").glob("*.npz")), 4, split="all").sample(16, np.random.default_rng(0))
     cfg = DynamicsTrainConfig(model=TINY)
-    parts = {w: _batch_loss(model, batch, replace(cfg, change_weight=w), torch.Generator().manual_seed(0))[1]
-             for w in (0.0, 2.0)}
+    parts = {w: _batch_loss(model, batch, replace(cfg, change_weight=w[0], audio_change_weight=w[1]),
+                            torch.Generator().manual_seed(0))[1] for w in ((0.0, 0.0), (2.0, 0.0), (0.0, 2.0))}
     frame, audio = LOSS_NAMES.index("edm_frame"), LOSS_NAMES.index("edm_audio")
-    assert not torch.isclose(parts[0.0][frame], parts[2.0][frame]) and parts[0.0][audio] == parts[2.0][audio]
-    with pytest.raises(ValueError, match="change_weight"):
-        train_dynamics([data], world, tmp_path / "bad", replace(cfg, change_weight=-1.0), progress=False)
+    plain, frames_weighed, audio_weighed = parts.values()
+    assert not torch.isclose(plain[frame], frames_weighed[frame]) and plain[audio] == frames_weighed[audio]
+    assert not torch.isclose(plain[audio], audio_weighed[audio]) and plain[frame] == audio_weighed[frame]
+    for name in ("change_weight", "audio_change_weight"):
+        with pytest.raises(ValueError, match=name):
+            train_dynamics([data], world, tmp_path / "bad", replace(cfg, **{name: -1.0}), progress=False)
 
 
 def test_anchor_frame_conditions_the_denoiser_and_travels_with_the_state(tiny_run):

@@ -51,6 +51,7 @@ class DynamicsTrainConfig:
     unroll_prob: float = 0.0  # share of windows whose newest context step is the model's own prediction (imagined context)
     change_weight: float = 0.0  # extra weight of the frame-latent cells that change from the newest context step
     # to the next (where things move and touch); 0 weighs every cell alike (see change_weights)
+    audio_change_weight: float = 0.0  # the same for the audio latent, per window: steps whose sound changes (impacts)
     unmarked_share: float = 0.0  # share of windows whose context frames are re-rendered without the scene's markers
     # (Push's goal disc) while the anchor and the next frame keep them: the model learns to restore a lost marker
     checkpoint_every_s: float = 120.0
@@ -108,8 +109,9 @@ def _imagined_context(model: WorldModel, batch: dict[str, torch.Tensor], prob: f
 
 
 def change_weights(last: torch.Tensor, nxt: torch.Tensor, alpha: float) -> torch.Tensor:
-    """Per-cell loss weights [B, 1, H, W] for frame latents [B, C, H, W]: (1 + alpha m / mean m) / (1 + alpha), with
-    m the channel-mean |next - last| of each cell, so cells that change weigh more and the batch's mean weight is 1."""
+    """Loss weights [B, 1, ...] for latents [B, C, ...] (frames: per cell; audio [B, D]: per window):
+    (1 + alpha m / mean m) / (1 + alpha), m the channel-mean |next - last|, so what changes weighs more and the
+    batch's mean weight is 1."""
     m = (nxt.float() - last.float()).abs().mean(1, keepdim=True)
     return (1.0 + alpha * m / m.mean().clamp_min(1e-8)) / (1.0 + alpha)
 
@@ -145,9 +147,11 @@ def _batch_loss(model: WorldModel, batch: dict[str, torch.Tensor], cfg: Dynamics
         lambda _mod, _inp, out: feats.__setitem__("mid", out)) if probe else None
     frame_w = change_weights(batch["ctx_frames"][:, -1], batch["next_frame"], cfg.change_weight) \
         if cfg.change_weight > 0 else None
+    audio_w = change_weights(batch["ctx_audio"][:, -1], batch["next_audio"], cfg.audio_change_weight) \
+        if cfg.audio_change_weight > 0 else None
     try:
         diff, (lf, la) = edm_loss(model.denoiser, (batch["next_frame"], batch["next_audio"]), m.p_mean, m.p_std,
-                                  m.sigma_data, (1.0, cfg.audio_weight), gen, (frame_w, None), **cond)
+                                  m.sigma_data, (1.0, cfg.audio_weight), gen, (frame_w, audio_w), **cond)
     finally:
         if hook is not None:
             hook.remove()
@@ -199,9 +203,11 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
                          f"got {cfg.model.action_dropout} (0.1 is a usual value)")
     check_motion_share(cfg.motion_share)  # before any latent is encoded
     check_unmarked_share(cfg.unmarked_share)
-    if cfg.change_weight < 0:
-        raise ValueError(f"change_weight is the extra loss weight of changing latent cells and cannot be negative; "
-                         f"got {cfg.change_weight} (0 turns it off, 4 is a strong setting)")
+    for name in ("change_weight", "audio_change_weight"):
+        if getattr(cfg, name) < 0:
+            raise ValueError(f"{name} is the extra loss weight of the latents that change and cannot be negative; "
+                             f"got {getattr(cfg, name)} (0 turns it off; 2 weighs a typical moving cell 7 times a "
+                             "still one)")
     if cfg.state_weight < 0:
         raise ValueError(f"state_weight weighs the state-probe loss and cannot be negative; got {cfg.state_weight}")
     run, codecs_run = Path(run), Path(codecs_run)

@@ -206,8 +206,7 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     for name in ("change_weight", "audio_change_weight"):
         if getattr(cfg, name) < 0:
             raise ValueError(f"{name} is the extra loss weight of the latents that change and cannot be negative; "
-                             f"got {getattr(cfg, name)} (0 turns it off; 2 weighs a typical moving cell 7 times a "
-                             "still one)")
+                             f"got {getattr(cfg, name)} (0 turns it off; 2 is the measured setting)")
     if cfg.state_weight < 0:
         raise ValueError(f"state_weight weighs the state-probe loss and cannot be negative; got {cfg.state_weight}")
     run, codecs_run = Path(run), Path(codecs_run)

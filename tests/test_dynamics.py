@@ -514,3 +514,18 @@ def test_a_keypoints_anchor_head_reads_the_anchor_and_needs_a_model_with_one(tin
     shutil.copytree(tiny_world[1], plain)
     with pytest.raises(ValueError, match="model.unet.anchor=true"):
         train_heads([data], plain, heads, progress=False)
+
+
+def test_a_run_trained_on_other_codecs_keeps_their_config_and_packs_whole(tiny_world, tmp_path):
+    import json
+
+    from worldsim.pack import pack_run
+
+    _, world = tiny_world  # dynamics trained into RUN/world on the codecs of RUN
+    assert json.loads((world / "codecs_config.json").read_text()) == json.loads(
+        (world.parent / "codecs_config.json").read_text())
+    sizes = pack_run(world, tmp_path / "packed")
+    assert set(sizes) == {"codecs.pt", "dynamics.pt"}
+    assert {p.name for p in (tmp_path / "packed").iterdir()} >= {"codecs_config.json", "dynamics_config.json",
+                                                                 "PACKED.json"}
+    assert load_world_model(tmp_path / "packed").config == load_world_model(world).config

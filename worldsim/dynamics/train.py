@@ -213,6 +213,8 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     run.mkdir(parents=True, exist_ok=True)
     if codecs_run.resolve() != run.resolve():
         shutil.copy2(codecs_run / "codecs.pt", run / "codecs.pt")
+        if (codecs_run / "codecs_config.json").exists():  # how the codecs were made travels with them (pack keeps it)
+            shutil.copy2(codecs_run / "codecs_config.json", run / "codecs_config.json")
     named = [(ds.env_id, ds.header.get("env_kwargs") or {}) for ds in map(open_dataset, data)]
     if len({json.dumps(canonical_env(*e), sort_keys=True) for e in named}) != 1:
         raise ValueError(f"dynamics trains on one env configuration; the datasets hold {named}")

@@ -29,6 +29,7 @@ class LearnedModel:
         self._hist: deque = deque(maxlen=model.context)
         self._state: LatentState | None = None
         self._first: torch.Tensor | None = None
+        self._odometry = np.zeros(model.config.unet.action_dim, np.float32)  # the episode's actions, summed
         self._goal = None
         if goal_image is not None:
             img = torch.as_tensor(np.asarray(goal_image, np.uint8))[None].to(model.device)
@@ -47,12 +48,15 @@ class LearnedModel:
             self._hist.clear()
             self._hist.extend([step] * self.wm.context)
             self._first = torch.from_numpy(step[0])[None]  # the episode's first frame: the anchor of models with one
+            self._odometry = np.zeros_like(a)
         else:
             self._hist.append(step)
+            self._odometry = self._odometry + np.clip(a, -1.0, 1.0)
         frames, audio, actions = (torch.from_numpy(np.stack([s[i] for s in self._hist]))[None] for i in range(3))
         with torch.no_grad():
             self._state = self.wm.reset({"frames": frames.to(self.wm.device), "audio": audio.to(self.wm.device),
-                                         "actions": actions.to(self.wm.device), "anchor": self._first})
+                                         "actions": actions.to(self.wm.device), "anchor": self._first,
+                                         "odometry": torch.from_numpy(self._odometry)[None].to(self.wm.device)})
 
     @torch.no_grad()
     def returns(self, plans: np.ndarray) -> np.ndarray:

@@ -457,6 +457,41 @@ def test_anchor_frame_conditions_the_denoiser_and_travels_with_the_state(tiny_ru
         model.reset({**ctx, "anchor": frames})
 
 
+def test_odometry_sums_the_episode_s_actions_conditions_the_denoiser_and_follows_each_step(tiny_run):
+    from worldsim.dynamics.latent_windows import LatentWindows
+    from worldsim.dynamics.model import LatentState
+
+    data, run = tiny_run
+    dead_reckoning = replace(TINY, unet=replace(TINY.unet, odometry=True))
+    cfg = DynamicsTrainConfig(model=dead_reckoning, batch=8, steps=5, warmup=2, checkpoint_every_s=1e9, unroll_prob=0.5)
+    train_dynamics([data], run, run / "odo", cfg, progress=False)
+    windows = LatentWindows(sorted((run / "odo" / "latents").glob("*.npz")), 4, split="all")
+    rows = np.arange(len(windows))
+    got = windows.get(rows)["odometry"].numpy()
+    for r in (0, 5, len(windows) - 1):  # the summed actions of the window's episode up to its newest context step
+        zt, at, first = windows.index[r]
+        assert np.allclose(got[r], windows.actions[at - (zt - first):at].sum(0), atol=1e-5)
+    assert np.allclose(got[windows.index[:, 0] == windows.index[:, 2]], 0.0)  # an episode's first step
+    model = load_world_model(run / "odo")
+    with torch.no_grad():  # an output layer that is not zero, so the conditioning shows in the output
+        model.denoiser.backbone.out.weight.normal_(0, 0.1, generator=torch.Generator().manual_seed(0))
+    ctx = {"frames": torch.zeros(2, 4, 64, 64, 3, dtype=torch.uint8), "audio": torch.zeros(2, 4, 800),
+           "actions": torch.full((2, 4, 2), 0.5)}
+    state = model.reset(ctx)  # by default the context's actions are all the episode did
+    assert torch.allclose(state.odometry, torch.full((2, 2), 2.0))
+    far = model.reset({**ctx, "odometry": torch.tensor([[2.0, 2.0], [-15.0, 9.0]])})
+    a = torch.tensor([[0.4, -0.2], [1.0, 1.0]])
+    z = [model.imagine(s, a, 2, generator=torch.Generator().manual_seed(0))[1] for s in (state, far)]
+    assert torch.equal(z[0][0], z[1][0]) and not torch.allclose(z[0][1], z[1][1])  # it reaches the denoiser
+    nxt = model.step(far, a * 3, 2)[3]  # actions are clipped to the box, as the env does
+    assert torch.allclose(nxt.odometry, far.odometry + (a * 3).clamp(-1, 1))
+    assert LatentState.cat([state, far]).odometry.shape == (4, 2)
+    with pytest.raises(ValueError, match="odometry"):
+        model.imagine(LatentState(state.frames, state.audio, state.actions), a, 2)
+    with pytest.raises(ValueError, match="odometry"):
+        model.reset({**ctx, "odometry": torch.zeros(2, 4, 2)})
+
+
 def test_unmarked_share_shows_context_without_the_goal_but_keeps_it_in_the_anchor_and_target(tiny_run, tmp_path):
     from worldsim.codecs.cache import UNMARKED
     from worldsim.dynamics.latent_windows import LatentWindows

@@ -139,3 +139,26 @@ def test_learned_model_adds_the_terminal_value_of_the_last_imagined_step(tiny_wo
         v = (alive * model.state_value(state).float()).numpy()
     np.testing.assert_allclose(scores[2.0] - scores[0.0], 2.0 * v, rtol=0.05, atol=0.05)
     assert np.abs(v).max() > 0
+
+
+def test_learned_model_gives_models_with_odometry_the_sum_of_the_actions_it_observed(tiny_world) -> None:
+    from dataclasses import replace
+
+    from worldsim.agents.learned_model import LearnedModel
+    from worldsim.dynamics.model import WorldModel, load_world_model
+
+    _, world = tiny_world
+    base = load_world_model(world)
+    model = WorldModel(base.codecs, replace(base.config, unet=replace(base.config.unet, odometry=True))).eval()
+    env = gym.make("worldsim/Push-v0", max_episode_steps=20)
+    obs, _ = env.reset(seed=2)
+    scorer = LearnedModel(model, 1, value_weight=0.0)
+    scorer.observe(obs, None)
+    assert np.allclose(scorer.state.odometry.numpy(), 0.0)
+    for a in ([0.5, -0.25], [2.0, 0.1]):  # the env clips actions to the box; so does the sum
+        obs, *_ = env.step(np.clip(a, -1, 1))
+        scorer.observe(obs, np.asarray(a, np.float32))
+    assert np.allclose(scorer.state.odometry.numpy(), [[1.5, -0.15]])
+    assert scorer.returns(np.zeros((3, 2, 2), np.float32)).shape == (3,)
+    scorer.observe(obs, None)  # a new episode starts from zero
+    assert np.allclose(scorer.state.odometry.numpy(), 0.0)

@@ -43,7 +43,8 @@ def rollout_open_loop(model: WorldModel, ep: dict[str, np.ndarray], starts: list
                       for j in range(t - k + 1, t + 1)] for t in starts])
     state = model.reset({"frames": torch.from_numpy(ep["frames"][idx]), "audio": torch.from_numpy(ep["audio"][idx]),
                          "actions": torch.from_numpy(prev.astype(np.float32)),
-                         "anchor": torch.from_numpy(ep["frames"][np.zeros(len(starts), np.int64)])})
+                         "anchor": torch.from_numpy(ep["frames"][np.zeros(len(starts), np.int64)]),
+                         "odometry": torch.from_numpy(np.stack([ep["actions"][:t].sum(0) for t in starts]).astype(np.float32))})
     frames, audio, rewards = [], [], []
     for h in range(actions.shape[1]):
         obs, reward, _, state = model.step(state, torch.from_numpy(actions[:, h]), denoising_steps, generator=generator,

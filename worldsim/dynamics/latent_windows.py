@@ -98,6 +98,7 @@ class LatentWindows:
         # One array per field over all caches: a batch is a handful of vectorised gathers.
         self.frames, self.audio = np.concatenate(frames), np.concatenate(audio)
         self.actions, self.rewards = np.concatenate(actions), np.concatenate(rewards)
+        self._action_sums = np.concatenate([np.zeros((1, self.actions.shape[1])), np.cumsum(self.actions, 0)])
         self.terminated, self.values = np.concatenate(terminated), np.concatenate(values)
         self.state = np.concatenate(state) if with_state else None  # [latents, S] planar state, m (or rad)
         self.unmarked = np.concatenate(unmarked) if unmarked else None  # frames without the scene's markers
@@ -138,7 +139,9 @@ class LatentWindows:
         out = {"ctx_frames": ctx, "ctx_audio": self.audio[lat], "ctx_actions": prev,
                "action": self.actions[at], "next_frame": self.frames[zt + 1], "next_audio": self.audio[zt + 1],
                "reward": self.rewards[at], "terminated": self.terminated[at], "value_next": self.values[at],
-               "anchor": self.frames[first[:, 0]]}  # the episode's first frame
+               "anchor": self.frames[first[:, 0]],  # the episode's first frame
+               # the sum of the episode's actions that led up to the newest context step (dead reckoning)
+               "odometry": self._action_sums[at] - self._action_sums[at - (zt - first[:, 0])]}
         if self.state is not None:  # what the step does to the scene's planar state
             out["state_delta"] = self.state[zt + 1] - self.state[zt]
         return {key: torch.from_numpy(np.ascontiguousarray(v, dtype=np.float32)) for key, v in out.items()}

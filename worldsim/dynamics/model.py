@@ -18,6 +18,7 @@ from .unet import DenoiserUNet, UNetConfig
 
 NO_CONTEXT_NOISE = 1e-3  # the context-noise level given to the model at inference (clean context)
 NULL_ACTION = 3.0  # every coordinate of the "no action given" input, outside the action box [-1, 1]
+ODOMETRY_SCALE = 0.05  # odometry input = this x the sum of the episode's actions (20 full-speed steps: 1)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class LatentState:
     audio: torch.Tensor  # [B, K, D]
     actions: torch.Tensor  # [B, K, A]: the action that led to each context step (zeros before the start)
     anchor: torch.Tensor | None = None  # [B, C, h, w]: a real frame of the episode (its first), for models with an anchor
+    odometry: torch.Tensor | None = None  # [B, A]: sum of the episode's actions up to the newest step (models with one)
 
     def expand(self, n: int) -> "LatentState":
         """This one-trajectory state repeated n times (a view)."""
@@ -76,7 +78,7 @@ class LatentState:
                 mine[i] = theirs[0]
 
     def _fields(self) -> tuple[torch.Tensor | None, ...]:
-        return self.frames, self.audio, self.actions, self.anchor
+        return self.frames, self.audio, self.actions, self.anchor, self.odometry
 
 
 class WorldModel(nn.Module):
@@ -125,24 +127,36 @@ class WorldModel(nn.Module):
                 raise ValueError("this world model conditions on an anchor frame (a real frame of the episode); "
                                  "start states with WorldModel.reset, which encodes one")
             out["anchor"] = state.anchor
+        if self.config.unet.odometry:
+            if state.odometry is None:
+                raise ValueError("this world model conditions on odometry (the sum of the episode's actions); "
+                                 "start states with WorldModel.reset, which sums the context's actions")
+            out["odometry"] = state.odometry.float() * ODOMETRY_SCALE
         return out
 
     @torch.no_grad()
     def encode_context(self, frames: torch.Tensor, audio: torch.Tensor, actions: torch.Tensor,
-                       anchor: torch.Tensor | None = None) -> LatentState:
+                       anchor: torch.Tensor | None = None, odometry: torch.Tensor | None = None) -> LatentState:
         """uint8 frames [B, K, H, W, 3], audio [B, K, 800], actions [B, K, A] (and an anchor frame [B, H, W, 3],
-        by default the first context frame, for models that use one) -> LatentState."""
+        by default the first context frame, and the odometry [B, A], the sum of all the episode's actions up to the
+        newest step, by default the sum of the context's actions, for models that use them) -> LatentState."""
         b, k = frames.shape[:2]
         zf = self.codecs.encode_frames(frames.flatten(0, 1)).view(b, k, *self.codecs.latent_shape()[0])
         za = self.codecs.encode_audio(audio.flatten(0, 1).float()).view(b, k, -1)
         z_anchor = None
         if self.config.unet.anchor:
             z_anchor = zf[:, 0] if anchor is None else self.codecs.encode_frames(anchor.to(frames.device))
-        return LatentState(zf, za, actions.float().to(zf.device), z_anchor)
+        odo = None
+        if self.config.unet.odometry:
+            odo = actions.float().sum(1) if odometry is None else odometry.float()
+            odo = odo.to(zf.device)
+        return LatentState(zf, za, actions.float().to(zf.device), z_anchor, odo)
 
     def reset(self, context: dict[str, torch.Tensor]) -> LatentState:
         """Start B trajectories from real context: dict with `frames`, `audio`, `actions` of the last K steps, and
-        optionally `anchor`, the episode's first frame [B, H, W, 3] (default: the first context frame)."""
+        optionally `anchor`, the episode's first frame [B, H, W, 3] (default: the first context frame), and
+        `odometry`, the sum of the episode's actions so far [B, A] (default: the context's, right at an episode's
+        start; pass it when the context comes from later in an episode)."""
         k = self.context
         for key in ("frames", "audio", "actions"):
             if key not in context or context[key].shape[1] != k:
@@ -150,7 +164,11 @@ class WorldModel(nn.Module):
         anchor = context.get("anchor")
         if anchor is not None and tuple(anchor.shape) != (context["frames"].shape[0], *context["frames"].shape[2:]):
             raise ValueError(f"context['anchor'] must be one frame per trajectory, [B, H, W, 3]; got {tuple(anchor.shape)}")
-        return self.encode_context(context["frames"], context["audio"], context["actions"], anchor)
+        odo = context.get("odometry")
+        if odo is not None and tuple(odo.shape) != tuple(context["actions"][:, 0].shape):
+            raise ValueError(f"context['odometry'] must be one summed action per trajectory, "
+                             f"{list(context['actions'][:, 0].shape)}; got {tuple(odo.shape)}")
+        return self.encode_context(context["frames"], context["audio"], context["actions"], anchor, odo)
 
     @torch.no_grad()
     def imagine(self, state: LatentState, action: torch.Tensor, denoising_steps: int = 3, sampler: str = "euler",
@@ -170,7 +188,8 @@ class WorldModel(nn.Module):
         zf, za = SAMPLERS[sampler](self._denoise_fn(state, a), x, sigmas)
         reward, term_logit = self.heads(state.frames[:, -1], zf, za, a, anchor=state.anchor)
         nxt = LatentState(torch.cat([state.frames[:, 1:], zf[:, None]], 1), torch.cat([state.audio[:, 1:], za[:, None]], 1),
-                          torch.cat([state.actions[:, 1:], a[:, None]], 1), state.anchor)
+                          torch.cat([state.actions[:, 1:], a[:, None]], 1), state.anchor,
+                          None if state.odometry is None else state.odometry + a)
         return nxt, zf, za, reward, torch.sigmoid(term_logit)
 
     def _denoise_fn(self, state: LatentState, action: torch.Tensor) -> Callable[..., tuple[torch.Tensor, ...]]:
@@ -220,7 +239,7 @@ class WorldModel(nn.Module):
         """`state` with its newest frame and audio latents replaced (its actions kept)."""
         return LatentState(torch.cat([state.frames[:, :-1], frame[:, None].to(state.frames.dtype)], 1),
                            torch.cat([state.audio[:, :-1], audio[:, None].to(state.audio.dtype)], 1), state.actions,
-                           state.anchor)
+                           state.anchor, state.odometry)
 
     def _check_action(self, action: torch.Tensor, state: LatentState) -> torch.Tensor:
         a = torch.as_tensor(action, dtype=torch.float32, device=self.device)

@@ -99,7 +99,8 @@ def _imagined_context(model: WorldModel, batch: dict[str, torch.Tensor], prob: f
     shift = lambda x: torch.cat([x[:, :1], x[:, :-1]], 1)  # noqa: E731  (drop the newest, repeat the oldest)
     prev_actions = torch.cat([torch.zeros_like(acts[:, :1]), acts[:, :-1]], 1)
     anchor = batch["anchor"][pick] if "anchor" in batch else None
-    state = LatentState(shift(cf), shift(ca), prev_actions, anchor)
+    odo = batch["odometry"][pick] - acts[:, -1] if "odometry" in batch else None  # up to the step before the newest
+    state = LatentState(shift(cf), shift(ca), prev_actions, anchor, odo)
     _, zf, za, _, _ = model.imagine(state, acts[:, -1], denoising_steps=2, generator=gen)
     out = dict(batch)
     out["ctx_frames"], out["ctx_audio"] = batch["ctx_frames"].clone(), batch["ctx_audio"].clone()
@@ -134,7 +135,7 @@ def _batch_loss(model: WorldModel, batch: dict[str, torch.Tensor], cfg: Dynamics
     sigma_ctx = torch.rand(b, device=dev, generator=gen) * cfg.model.ctx_noise_max + 1e-3
     noisy = lambda z: z + torch.randn(z.shape, device=dev, generator=gen) * sigma_ctx.view(-1, *[1] * (z.dim() - 1))  # noqa: E731
     state = LatentState(noisy(batch["ctx_frames"]), noisy(batch["ctx_audio"]), batch["ctx_actions"],
-                        batch.get("anchor"))  # the anchor is a clean real frame, at inference too
+                        batch.get("anchor"), batch.get("odometry"))  # the anchor is a clean real frame, at inference too
     action = batch["action"]
     if cfg.model.action_dropout > 0:  # the unconditional model that action guidance subtracts
         drop = torch.rand(b, device=dev, generator=gen) < cfg.model.action_dropout
@@ -174,7 +175,8 @@ def _log_rollout(tb: SummaryWriter, model: WorldModel, windows: LatentWindows, s
     dev = model.device
     acts = torch.cat([torch.zeros(1, seq["actions"].shape[1]), seq["actions"][: k - 1]])
     state = LatentState(seq["frames"][None, :k].to(dev), seq["audio"][None, :k].to(dev), acts[None].to(dev),
-                        seq["frames"][None, 0].to(dev))  # the episode's first frame anchors (models that use it)
+                        seq["frames"][None, 0].to(dev), acts[None].sum(1).to(dev))  # an episode's start: its first
+    # frame anchors, the context's actions are all it did (models that use them)
     gen = torch.Generator(device=dev).manual_seed(0)
     frames, audio = [], []
     for t in range(k - 1, len(seq["actions"])):

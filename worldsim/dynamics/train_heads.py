@@ -101,7 +101,7 @@ def imagined_transitions(model: WorldModel, windows: LatentWindows, starts: int,
     for i in tqdm(range(0, len(rows), batch), desc="imagine for heads", unit="batch", disable=not progress):
         r = rows[i:i + batch]
         b = {k: v.to(dev) for k, v in windows.get(r).items()}
-        state = LatentState(b["ctx_frames"], b["ctx_audio"], b["ctx_actions"], b["anchor"])
+        state = LatentState(b["ctx_frames"], b["ctx_audio"], b["ctx_actions"], b["anchor"], b["odometry"])
         for h in range(horizon):
             b = {k: v.to(dev) for k, v in windows.get(r + h).items()}
             z_t = state.frames[:, -1]

@@ -29,6 +29,8 @@ class UNetConfig:
     anchor: bool = False  # also condition on a real frame of the episode (its first), to keep in view what the last
     # K frames hide; measured (README): +0.3-0.6 dB foreground, but a goal disc lost under the pusher stays lost
     # unless training also shows context without it (DynamicsTrainConfig.unmarked_share)
+    odometry: bool = False  # also condition on the sum of the episode's actions so far (dead reckoning), so the model
+    # knows where an actuated body is while no context frame shows it (Push-v0's pusher leaves the camera's view)
 
 
 def fourier_features(x: torch.Tensor, dim: int) -> torch.Tensor:
@@ -69,7 +71,8 @@ class DenoiserUNet(nn.Module):
         audio_in = (c.context + 1) * c.audio_dim
         self.audio_map = nn.Linear(audio_in, 8 * c.latent_size**2)  # audio -> 8 channels over the latent grid
         self.stem = nn.Conv2d((c.context + 1 + int(c.anchor)) * c.frame_channels + 8, w, 3, padding=1)
-        self.emb = nn.Sequential(nn.Linear(2 * 64 + c.context * c.action_dim + c.action_dim + audio_in, e),
+        odo_in = 32 * c.action_dim if c.odometry else 0
+        self.emb = nn.Sequential(nn.Linear(2 * 64 + c.context * c.action_dim + c.action_dim + audio_in + odo_in, e),
                                  nn.SiLU(), nn.Linear(e, e))
         self.down8 = nn.ModuleList([AdaResBlock(w, w, e) for _ in range(c.blocks)])
         self.pool = nn.Conv2d(w, 2 * w, 3, stride=2, padding=1)
@@ -84,15 +87,18 @@ class DenoiserUNet(nn.Module):
 
     def forward(self, x: tuple[torch.Tensor, torch.Tensor], c_noise: torch.Tensor, ctx_frames: torch.Tensor,
                 ctx_audio: torch.Tensor, ctx_actions: torch.Tensor, action: torch.Tensor,
-                ctx_noise: torch.Tensor, anchor: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+                ctx_noise: torch.Tensor, anchor: torch.Tensor | None = None,
+                odometry: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """x = (frame [B, C, 8, 8], audio [B, D]); ctx_frames [B, K, C, 8, 8], ctx_audio [B, K, D],
         ctx_actions [B, K, A] (actions that led to the context steps), action [B, A], ctx_noise [B];
-        anchor [B, C, 8, 8] when the config has one."""
+        anchor [B, C, 8, 8] and odometry [B, A] (scaled sum of the episode's actions) when the config has them."""
         frame, audio = x
         b = frame.shape[0]
         audio_all = torch.cat([audio, ctx_audio.flatten(1)], 1)
-        e = self.emb(torch.cat([fourier_features(c_noise, 64), fourier_features(ctx_noise, 64),
-                                ctx_actions.flatten(1), action, audio_all], 1))
+        parts = [fourier_features(c_noise, 64), fourier_features(ctx_noise, 64), ctx_actions.flatten(1), action, audio_all]
+        if self.c.odometry:
+            parts += [fourier_features(odometry[:, i], 32) for i in range(odometry.shape[1])]
+        e = self.emb(torch.cat(parts, 1))
         amap = self.audio_map(audio_all).view(b, 8, self.c.latent_size, self.c.latent_size)
         planes = [frame, ctx_frames.flatten(1, 2), amap] + ([anchor.to(frame.dtype)] if self.c.anchor else [])
         h = self.stem(torch.cat(planes, 1))

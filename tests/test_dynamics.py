@@ -359,6 +359,55 @@ def test_motion_share_oversamples_the_windows_whose_action_moves_an_object(tiny_
         LatentWindows([tmp_path / "old.npz"], 4, with_state=True)
 
 
+def test_reentry_share_oversamples_the_windows_whose_next_step_brings_the_pusher_back(tiny_world):
+    from worldsim.dynamics.latent_windows import LatentWindows
+
+    class Spy(LatentWindows):
+        def get(self, rows, unmarked=None):
+            self.rows = rows
+            return super().get(rows, unmarked)
+
+    _, world = tiny_world
+    caches = sorted((world / "latents").glob("*.npz"))
+    state = np.concatenate([np.load(c)["state"] for c in caches])
+    cut = float(np.median(state[:, 0]))
+    in_view = lambda s: s[:, 0] > cut  # noqa: E731  (a stand-in for the camera: the right half of the table)
+    windows = Spy(caches, 4, reentry_share=0.5, in_view=in_view)
+    zt = windows.index[windows._reentering, 0]
+    assert len(zt) > 0 and (state[zt, 0] <= cut).all() and (state[zt + 1, 0] > cut).all()
+    assert windows.sample(64, np.random.default_rng(0))["action"].shape == (64, 2)
+    assert np.isin(windows.rows, windows._reentering).mean() >= 0.5
+    with pytest.raises(ValueError, match="needs in_view"):
+        LatentWindows(caches, 4, reentry_share=0.5)
+    with pytest.raises(ValueError, match="must stay below 1"):
+        LatentWindows(caches, 4, motion_share=0.5, reentry_share=0.5, in_view=in_view)
+    with pytest.raises(ValueError, match="reentry_share is the share"):
+        LatentWindows(caches, 4, reentry_share=1.5, in_view=in_view)
+
+
+def test_actuated_in_view_agrees_with_what_the_camera_renders():
+    import gymnasium as gym
+
+    from worldsim.agents.visual import find_objects
+    from worldsim.data.visibility import actuated_in_view
+
+    env = gym.make("worldsim/Push-v0")
+    env.reset(seed=0)
+    base = env.unwrapped
+    xy = np.random.default_rng(0).uniform(-0.45, 0.45, (60, 2))
+    qpos = np.repeat(base.data.qpos[None], len(xy), 0)
+    qpos[:, :2] = xy  # the pusher's two slide joints come first
+    seen = np.array([find_objects(im)["pusher"] is not None for im in base.render_positions(qpos)])
+    env.close()
+    state = np.zeros((len(xy), 8))
+    state[:, :2] = xy
+    predicted = actuated_in_view("worldsim/Push-v0")(state)
+    assert 0.2 < seen.mean() < 0.9  # both kinds of position are tested
+    assert (predicted == seen).mean() >= 0.9
+    assert actuated_in_view("worldsim/Push-v0")(np.array([[0.0, 0.0] + [0.0] * 6, [0.0, -0.5] + [0.0] * 6])).tolist() \
+        == [True, False]  # the table's centre; beyond the near wall, which Push-v0's camera leaves out
+
+
 def test_state_probe_trains_on_the_step_s_state_change_and_stays_with_its_run(tiny_world, tmp_path):
     import shutil
 

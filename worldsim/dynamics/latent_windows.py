@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -24,11 +25,11 @@ def returns_to_go(rewards: np.ndarray, terminated: np.ndarray, gamma: float) -> 
     return out
 
 
-def check_motion_share(share: float) -> None:
-    """Raise a clear error unless `share` (of each batch, from windows whose action moves an object) is in [0, 1)."""
+def check_motion_share(share: float, name: str = "motion_share",
+                       what: str = "windows whose action moves an object") -> None:
+    """Raise a clear error unless `share` (of each batch, from an oversampled kind of windows) is in [0, 1)."""
     if not 0.0 <= share < 1.0:
-        raise ValueError(f"motion_share is the share of each batch drawn from windows whose action moves an object, "
-                         f"in [0, 1); got {share} (try 0.5)")
+        raise ValueError(f"{name} is the share of each batch drawn from {what}, in [0, 1); got {share} (try 0.1)")
 
 
 def check_unmarked_share(share: float) -> None:
@@ -51,8 +52,16 @@ class LatentWindows:
 
     def __init__(self, caches: list[str | Path], context: int, split: str = "train", val_every: int = 10,
                  weights: list[float] | None = None, gamma: float = 0.9, motion_share: float = 0.0,
-                 motion_threshold: float = 0.002, with_state: bool = False, unmarked_share: float = 0.0) -> None:
+                 motion_threshold: float = 0.002, with_state: bool = False, unmarked_share: float = 0.0,
+                 reentry_share: float = 0.0, in_view: Callable[[np.ndarray], np.ndarray] | None = None) -> None:
         check_motion_share(motion_share)
+        check_motion_share(reentry_share, "reentry_share", "windows at which an actuated body comes back into view")
+        if motion_share + reentry_share >= 1.0:
+            raise ValueError(f"motion_share + reentry_share must stay below 1 (some windows drawn plainly); got "
+                             f"{motion_share} + {reentry_share}")
+        if reentry_share > 0 and in_view is None:
+            raise ValueError("reentry_share needs in_view, the map from planar states to 'actuated body in view' "
+                             "(worldsim.data.visibility.actuated_in_view)")
         check_unmarked_share(unmarked_share)
         if weights is not None and (len(weights) != len(caches) or min(weights) < 0 or sum(weights) <= 0):
             raise ValueError(f"weights must be one non-negative number per cache with a positive sum, got {weights}")
@@ -72,7 +81,7 @@ class LatentWindows:
             terminated.append(z["terminated"])
             if motion_share > 0:
                 motion.append(_physical_field(z, "object_motion", path))
-            if with_state:
+            if with_state or reentry_share > 0:
                 state.append(_physical_field(z, "state", path))
             if unmarked_share > 0:
                 if UNMARKED not in z.files:
@@ -100,7 +109,7 @@ class LatentWindows:
         self.actions, self.rewards = np.concatenate(actions), np.concatenate(rewards)
         self._action_sums = np.concatenate([np.zeros((1, self.actions.shape[1])), np.cumsum(self.actions, 0)])
         self.terminated, self.values = np.concatenate(terminated), np.concatenate(values)
-        self.state = np.concatenate(state) if with_state else None  # [latents, S] planar state, m (or rad)
+        self.state = np.concatenate(state) if state else None  # [latents, S] planar state, m (or rad)
         self.unmarked = np.concatenate(unmarked) if unmarked else None  # frames without the scene's markers
         self.unmarked_share = unmarked_share
         self.index = np.asarray(starts, np.int64)
@@ -112,6 +121,14 @@ class LatentWindows:
             if len(self._moving) == 0:
                 raise ValueError(f"no {split} window moves an object by more than {motion_threshold} m; "
                                  "lower motion_threshold or set motion_share=0")
+        self.reentry_share = reentry_share
+        self._reentering = np.zeros(0, np.int64)  # rows whose next step shows an actuated body the newest one did not
+        if reentry_share > 0:
+            seen = in_view(self.state)
+            self._reentering = np.flatnonzero(~seen[self.index[:, 0]] & seen[self.index[:, 0] + 1])
+            if len(self._reentering) == 0:
+                raise ValueError(f"no {split} window shows an actuated body coming back into view; "
+                                 "set reentry_share=0")
         self._p = None  # per-window sampling probability: uniform, or each cache's weight spread over its windows
         if weights is not None:
             origin_a = np.asarray(origin)
@@ -176,11 +193,15 @@ class LatentWindows:
     def sample(self, batch: int, rng: np.random.Generator) -> dict[str, torch.Tensor]:
         """A random batch of windows (weighted by cache when weights were given); with `motion_share` > 0, that share
         of the batch comes from the windows whose action moves an object, chosen alike (rare events oversampled);
+        with `reentry_share` > 0, that share from the windows whose next step brings an actuated body back into view;
         with `unmarked_share` > 0, that share (drawn per window) sees its context without the scene's markers."""
         n_moving = int(round(batch * self.motion_share))
-        rows = rng.integers(0, len(self.index), batch - n_moving) if self._p is None else \
-            rng.choice(len(self.index), batch - n_moving, p=self._p)
-        if n_moving:
-            rows = np.concatenate([rows, self._moving[rng.integers(0, len(self._moving), n_moving)]])
+        n_back = int(round(batch * self.reentry_share))
+        n_rest = batch - n_moving - n_back
+        rows = rng.integers(0, len(self.index), n_rest) if self._p is None else \
+            rng.choice(len(self.index), n_rest, p=self._p)
+        for n, pool in ((n_moving, self._moving), (n_back, self._reentering)):
+            if n:
+                rows = np.concatenate([rows, pool[rng.integers(0, len(pool), n)]])
         hide = rng.random(batch) < self.unmarked_share if self.unmarked is not None else None
         return self.get(rows, hide)

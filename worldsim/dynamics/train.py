@@ -24,6 +24,7 @@ from ..runtime import autocast, pick_device
 from ..schedule import expected_steps, learning_rate
 from .edm import edm_loss
 from .heads import value_loss
+from ..data.visibility import actuated_in_view
 from .latent_windows import LatentWindows, check_motion_share, check_unmarked_share
 from .model import NULL_ACTION, DynamicsConfig, LatentState, WorldModel
 from .unet import UNetConfig
@@ -45,6 +46,8 @@ class DynamicsTrainConfig:
     ema: float = 0.999  # EMA decay of the weights used for imagination
     motion_share: float = 0.0  # share of each batch drawn from windows whose action moves an object (oversampled)
     motion_threshold: float = 0.002  # m an object must move in one step for its window to count as moving
+    reentry_share: float = 0.0  # share of each batch drawn from windows whose next step brings the pusher back into
+    # view (oversampled: what the model.unet.odometry input is for, and too rare to teach it otherwise)
     state_weight: float = 0.0  # weight of the state-probe loss (the step's planar state change read from the denoiser)
     state_standardise: bool = False  # the probe predicts each coordinate's change over its std (objects weigh as
     # much as the pusher), not in cm
@@ -204,6 +207,7 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
         raise ValueError(f"model.action_dropout is the share of windows trained without their action, in [0, 1); "
                          f"got {cfg.model.action_dropout} (0.1 is a usual value)")
     check_motion_share(cfg.motion_share)  # before any latent is encoded
+    check_motion_share(cfg.reentry_share, "reentry_share", "windows at which an actuated body comes back into view")
     check_unmarked_share(cfg.unmarked_share)
     for name in ("change_weight", "audio_change_weight"):
         if getattr(cfg, name) < 0:
@@ -236,7 +240,11 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     windows = LatentWindows(caches, cfg.model.unet.context, split="train", weights=data_weights,
                             gamma=cfg.model.value_gamma, motion_share=cfg.motion_share,
                             motion_threshold=cfg.motion_threshold, with_state=cfg.state_weight > 0,
-                            unmarked_share=cfg.unmarked_share)
+                            unmarked_share=cfg.unmarked_share, reentry_share=cfg.reentry_share,
+                            in_view=actuated_in_view(env_id, env_kwargs) if cfg.reentry_share > 0 else None)
+    if cfg.reentry_share > 0 and progress:
+        print(f"{len(windows._reentering)} training windows bring the pusher back into view; they make "
+              f"{cfg.reentry_share:.0%} of each batch")
     if cfg.motion_share > 0 and progress:
         print(f"{windows.moving_fraction:.1%} of the training windows move an object by > {cfg.motion_threshold} m; "
               f"they make {cfg.motion_share:.0%} of each batch")

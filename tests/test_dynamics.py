@@ -263,6 +263,23 @@ def test_configs_saved_before_reward_head_existed_load_the_pooling_head():
         train_heads(["no-such-data"], "no-such-run", HeadsTrainConfig(value_gamma=1.0), progress=False)
 
 
+def test_a_run_saved_before_a_denoiser_option_existed_resumes_and_loads(tiny_world, tmp_path):
+    import shutil
+
+    from worldsim.checkpoint import load_checkpoint, save_checkpoint
+
+    data, world = tiny_world
+    old = tmp_path / "old"
+    shutil.copytree(world, old)
+    payload = load_checkpoint(old / "dynamics.pt", kind="dynamics")
+    del payload["config"]["unet"]["odometry"]  # as checkpoints saved before the field existed (the shipped model's)
+    save_checkpoint(old / "dynamics.pt", payload)
+    assert not load_world_model(old).config.unet.odometry
+    more = DynamicsTrainConfig(model=TINY, batch=8, steps=payload["step"] + 2, warmup=1, checkpoint_every_s=1e9)
+    train_dynamics([data], old, old, more, progress=False)  # post-training fine-tunes such runs
+    assert load_checkpoint(old / "dynamics.pt", kind="dynamics")["step"] == payload["step"] + 2
+
+
 def test_imagined_transitions_follow_the_logged_episode(tiny_world):
     from worldsim.dynamics.latent_windows import LatentWindows
     from worldsim.dynamics.train_heads import imagined_transitions

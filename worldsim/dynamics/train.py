@@ -258,7 +258,8 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     state_dim = windows.state_dim if cfg.state_weight > 0 else saved_state  # a run keeps the probe it has
     cfg = DynamicsTrainConfig(**{**asdict(cfg), "model": DynamicsConfig(**{
         **asdict(cfg.model), "unet": unet, "env_id": env_id, "env_kwargs": dict(env_kwargs), "state_dim": state_dim})})
-    if payload is not None and payload["config"]["unet"] != asdict(cfg.model.unet):
+    if payload is not None and asdict(UNetConfig(**payload["config"]["unet"])) != asdict(cfg.model.unet):  # fields
+        # added since the checkpoint was saved take their defaults, as the model loads them
         raise ValueError(f"{run} holds a world model for other codecs (another latent shape); choose another --out")
     torch.manual_seed(cfg.seed)
     model = WorldModel(codecs, cfg.model).to(dev)

@@ -342,7 +342,8 @@ def test_object_motion_is_the_largest_planar_step_of_any_free_body():
     assert object_motion(qpos, []).tolist() == [0.0, 0.0]
 
 
-def test_motion_share_oversamples_the_windows_whose_action_moves_an_object(tiny_world, tmp_path):
+def spy_windows(*args, **kwargs):
+    """LatentWindows that remember the rows of their last batch."""
     from worldsim.dynamics.latent_windows import LatentWindows
 
     class Spy(LatentWindows):
@@ -350,13 +351,19 @@ def test_motion_share_oversamples_the_windows_whose_action_moves_an_object(tiny_
             self.rows = rows
             return super().get(rows, unmarked)
 
+    return Spy(*args, **kwargs)
+
+
+def test_motion_share_oversamples_the_windows_whose_action_moves_an_object(tiny_world, tmp_path):
+    from worldsim.dynamics.latent_windows import LatentWindows
+
     _, world = tiny_world
     caches = sorted((world / "latents").glob("*.npz"))
     motion = np.concatenate([np.load(c)["object_motion"] for c in caches])
     threshold = float(np.quantile(motion, 0.9))  # about a tenth of the windows count as moving
     assert threshold > 0
-    plain = Spy(caches, 4, motion_share=0.0)
-    windows = Spy(caches, 4, motion_share=0.5, motion_threshold=threshold)
+    plain = spy_windows(caches, 4, motion_share=0.0)
+    windows = spy_windows(caches, 4, motion_share=0.5, motion_threshold=threshold)
     assert 0.02 < windows.moving_fraction < 0.2
     rng = np.random.default_rng(0)
     batch = windows.sample(64, rng)
@@ -379,17 +386,12 @@ def test_motion_share_oversamples_the_windows_whose_action_moves_an_object(tiny_
 def test_reentry_share_oversamples_the_windows_whose_next_step_brings_the_pusher_back(tiny_world):
     from worldsim.dynamics.latent_windows import LatentWindows
 
-    class Spy(LatentWindows):
-        def get(self, rows, unmarked=None):
-            self.rows = rows
-            return super().get(rows, unmarked)
-
     _, world = tiny_world
     caches = sorted((world / "latents").glob("*.npz"))
     state = np.concatenate([np.load(c)["state"] for c in caches])
     cut = float(np.median(state[:, 0]))
     in_view = lambda s: s[:, 0] > cut  # noqa: E731  (a stand-in for the camera: the right half of the table)
-    windows = Spy(caches, 4, reentry_share=0.5, in_view=in_view)
+    windows = spy_windows(caches, 4, reentry_share=0.5, in_view=in_view)
     zt = windows.index[windows._reentering, 0]
     assert len(zt) > 0 and (state[zt, 0] <= cut).all() and (state[zt + 1, 0] > cut).all()
     assert windows.sample(64, np.random.default_rng(0))["action"].shape == (64, 2)

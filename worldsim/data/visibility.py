@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, Callable
 
 import gymnasium as gym
@@ -41,7 +40,6 @@ def actuated_in_view(env_id: str, env_kwargs: dict[str, Any] | None = None,
         env.close()
     if not bodies:
         raise ValueError(f"{env_id} has no body moved by slide joints (an actuated pusher) whose view to test")
-    key = json.dumps([env_id, env_kwargs or {}], sort_keys=True)
 
     def visible(state: np.ndarray) -> np.ndarray:
         """[T, S] planar states -> [T]: all actuated bodies in view."""
@@ -54,5 +52,4 @@ def actuated_in_view(env_id: str, env_kwargs: dict[str, Any] | None = None,
             ok &= (depth > 0) & (np.abs(local[:, 0]) - r < tan_x * depth) & (np.abs(local[:, 1]) - r < tan_y * depth)
         return ok
 
-    visible.__qualname__ = f"actuated_in_view({key})"
     return visible

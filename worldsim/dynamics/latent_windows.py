@@ -186,6 +186,11 @@ class LatentWindows:
         return np.maximum((self.state[zt + 1] - self.state[zt]).std(0), 1e-4).astype(np.float32)
 
     @property
+    def reentering_windows(self) -> int:
+        """How many windows bring an actuated body back into view (0 when reentry_share is 0: not computed)."""
+        return len(self._reentering)
+
+    @property
     def moving_fraction(self) -> float:
         """Share of the windows whose action moves an object (0 when motion_share is 0: not computed)."""
         return len(self._moving) / len(self.index)

@@ -20,11 +20,11 @@ from ..codecs.cache import add_unmarked, encode_dataset
 from ..codecs.model import load_codecs
 from ..data.dataset import open_dataset
 from ..data.envspec import canonical_env
+from ..data.visibility import actuated_in_view
 from ..runtime import autocast, pick_device
 from ..schedule import expected_steps, learning_rate
 from .edm import edm_loss
 from .heads import value_loss
-from ..data.visibility import actuated_in_view
 from .latent_windows import LatentWindows, check_motion_share, check_unmarked_share
 from .model import NULL_ACTION, DynamicsConfig, LatentState, WorldModel
 from .unet import UNetConfig
@@ -243,7 +243,7 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
                             unmarked_share=cfg.unmarked_share, reentry_share=cfg.reentry_share,
                             in_view=actuated_in_view(env_id, env_kwargs) if cfg.reentry_share > 0 else None)
     if cfg.reentry_share > 0 and progress:
-        print(f"{len(windows._reentering)} training windows bring the pusher back into view; they make "
+        print(f"{windows.reentering_windows} training windows bring the pusher back into view; they make "
               f"{cfg.reentry_share:.0%} of each batch")
     if cfg.motion_share > 0 and progress:
         print(f"{windows.moving_fraction:.1%} of the training windows move an object by > {cfg.motion_threshold} m; "

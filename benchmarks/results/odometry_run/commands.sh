@@ -18,8 +18,4 @@ $W train dynamics --data $DATA --codecs runs/um40 --out $R --minutes 55 --steps 
   --set state_weight=1.0 model.unet.anchor=true unmarked_share=0.2 change_weight=2 model.unet.odometry=true \
   > $R/train.log 2>&1
 tail -c 300 $R/train.log; date
-$W evaluate dynamics --run $R --data data/push --out $R/dynamics_report.json 2>&1 | tail -c 600
-.venv/bin/python benchmarks/results/calibrated_set/vanishing_block.py 3 $R/vanish $R 2>&1 | grep start -A1
-$W evaluate policies --run $R --episodes 96 --policies calibrated:0 visual:0 calibrated:0:5 visual:0:0.05 still \
-  random --out $R/policies_cal96.json 2>&1 | tail -c 600
-date
+bash benchmarks/results/odometry_run/checks.sh $R

@@ -43,11 +43,23 @@ def _scripted_wander(env: gym.Env, seed: int) -> Policy:
     return ScriptedPush(env, noise=noise, seed=seed, wander=0.18)
 
 
+def _visual(env: gym.Env, seed: int) -> Policy:
+    """The pixel-only pusher (Push only) with its noise (0-0.5) and gain (0.05-0.3) drawn per episode: it circles
+    the target closely and slides along its sides, contacts the expert's wider approach rarely makes."""
+    if _scene(env) != "PushEnv":
+        raise ValueError(f"the visual pusher finds Push's colours; {env.spec.id if env.spec else _scene(env)} has none")
+    from .visual import VisualPush
+
+    rng = np.random.default_rng([seed, 3])
+    return VisualPush(noise=float(rng.uniform(0.0, 0.5)), seed=seed, gain=float(rng.uniform(0.05, 0.3)))
+
+
 POLICIES: dict[str, Callable[..., Policy]] = {
     "random": lambda env, seed: RandomWalkPolicy(env.action_space, seed=seed),
     "scripted": _scripted,
     "random-scripted": _random_then_scripted,
     "scripted-wander": _scripted_wander,
+    "visual": _visual,
 }
 
 

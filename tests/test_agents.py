@@ -105,3 +105,21 @@ def test_expert_between_solid_walls_gets_a_target_off_the_wall_and_home():
     assert _reachable_push(near_wall, np.array([0.0, -1.0])) is not None  # its staging point lies past the wall
     plain, walled = push_aim(pusher, near_wall, goal, solid=False), push_aim(pusher, near_wall, goal, solid=True)
     assert plain[1] > 0.3 and np.abs(walled).max() <= 0.25, "only between solid walls does it stay on the table"
+
+
+def test_visual_collection_policy_draws_its_noise_and_gain_per_episode_and_moves_the_pusher():
+    from worldsim.agents.registry import make_policy
+    from worldsim.agents.visual import VisualPush
+
+    env = gym.make("worldsim/Push-v0")
+    policies = [make_policy("visual", env, seed=s) for s in range(4)]
+    assert all(isinstance(p, VisualPush) for p in policies)
+    assert len({(p.noise, p.gain) for p in policies}) == 4
+    assert all(0.0 <= p.noise <= 0.5 and 0.05 <= p.gain <= 0.3 for p in policies)
+    obs, _ = env.reset(seed=0)
+    start = env.unwrapped.positions()["pusher"]
+    for _ in range(20):
+        obs, *_ = env.step(policies[0].act(obs))
+    assert np.linalg.norm(env.unwrapped.positions()["pusher"] - start) > 0.02
+    with pytest.raises(ValueError, match="visual pusher"):
+        make_policy("visual", gym.make("worldsim/Drop-v0"), seed=0)

@@ -320,11 +320,12 @@ def build_parser() -> argparse.ArgumentParser:
     col = sub.add_parser("collect", help="roll out a policy in a real env in parallel and store a dataset")
     col.add_argument("--env", required=True, help="gymnasium id, e.g. worldsim/Push-v0")
     col.add_argument("--episodes", type=int, required=True, help="number of whole episodes wanted")
-    col.add_argument("--policy", choices=["random", "scripted", "random-scripted", "scripted-wander"],
+    col.add_argument("--policy", choices=["random", "scripted", "random-scripted", "scripted-wander", "visual"],
                      default="scripted",
                      help="random: persistent random walk; scripted: expert that goes for the objects, with noise; "
                           "random-scripted: a random walk for 0-60 steps, then the expert (diverse value targets); "
-                          "scripted-wander: the expert pushing the target to random points (Push)")
+                          "scripted-wander: the expert pushing the target to random points (Push); "
+                          "visual: the pixel-only pusher, noise and gain drawn per episode (Push)")
     col.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     col.add_argument("--seed", type=int, default=0, help="dataset seed; episode i depends only on (seed, i)")
     col.add_argument("--env-kwargs", type=_json_arg, default={}, help="JSON kwargs for gymnasium.make")

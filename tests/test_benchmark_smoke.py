@@ -102,3 +102,20 @@ def test_position_probe_finds_every_bodys_planar_coordinates():
     coords = mod.planar_coordinates(u.model)
     assert coords["pusher"] == [u._pusher_qadr, u._pusher_qadr + 1]
     assert coords["target"] == [u._qadr["target"], u._qadr["target"] + 1]
+
+
+def test_pixel_policy_sight_counts_what_the_policy_finds_in_real_and_imagined_frames(tiny_world, tmp_path):
+    _, run = tiny_world
+    for extra in ([], ["--open-loop"]):
+        out = tmp_path / f"sight{len(extra)}.json"
+        proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "pixel_policy_sight.py"), "--run", str(run),
+                               "--seeds", "3000", "3001", "--denoising-steps", "1", "--out", str(out), *extra],
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        report = json.loads(out.read_text())
+        assert report["open_loop"] == bool(extra) and [e["seed"] for e in report["episodes"]] == [3000, 3001]
+        mean = report["mean"]
+        assert mean["real_target"] == 1.0 and mean["real_goal"] == 1.0  # real Push frames always show both
+        assert all(0.0 <= mean[f"{w}_{n}"] <= 1.0 for w in ("real", "recon", "learned")
+                   for n in ("pusher", "target", "goal", "all"))
+        assert mean["real_all"] <= min(mean["real_pusher"], mean["real_target"], mean["real_goal"])

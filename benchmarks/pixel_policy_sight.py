@@ -16,10 +16,15 @@ import functools
 import json
 from pathlib import Path
 
+from typing import Callable
+
+import gymnasium as gym
 import numpy as np
 import torch
 
 from worldsim.agents import policy_from_spec
+from worldsim.agents.policy import Policy
+from worldsim.codecs.model import Codecs
 from worldsim.agents.visual import find_objects
 from worldsim.evaluation.report import write_json
 from worldsim.pretrained import resolve_run
@@ -34,7 +39,7 @@ def _seen(image: np.ndarray) -> np.ndarray:
     return np.array([found[n] is not None for n in NAMES])
 
 
-def real_episode(env, policy, seed: int, codecs, hold: int = 0) -> dict:
+def real_episode(env: gym.Env, policy: Policy, seed: int, codecs: Codecs, hold: int = 0) -> dict:
     """One real episode: its return, and per step what is seen in the frame and in its codec reconstruction; the
     first `hold` steps hold still, as the learned env's real context does."""
     policy.reset()
@@ -53,7 +58,8 @@ def real_episode(env, policy, seed: int, codecs, hold: int = 0) -> dict:
             "seen_recon": np.stack([_seen(f) for f in recon])}
 
 
-def learned_episodes(envs: WorldModelVectorEnv, make, seeds: list[int], replay: list[np.ndarray] | None = None) -> dict:
+def learned_episodes(envs: WorldModelVectorEnv, make: Callable[[int], Policy], seeds: list[int],
+                     replay: list[np.ndarray] | None = None) -> dict:
     """All starts at once in the learned env: returns and per step what each imagined frame shows. With `replay`
     (each start's real actions) the actions are those, from the step after the real context, not the policy's."""
     policies = [make(s) for s in seeds]
@@ -88,8 +94,6 @@ def main() -> None:
                          "learned env's real context does)")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
-    import gymnasium as gym
-
     envs = WorldModelVectorEnv(len(args.seeds), run=resolve_run(args.run), denoising_steps=args.denoising_steps)
     model = envs.model
     real = gym.make(model.config.env_id, **model.config.env_kwargs)

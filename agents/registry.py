@@ -47,7 +47,8 @@ def _visual(env: gym.Env, seed: int) -> Policy:
     """The pixel-only pusher (Push only) with its noise (0-0.5) and gain (0.05-0.3) drawn per episode: it circles
     the target closely and slides along its sides, contacts the expert's wider approach rarely makes."""
     if _scene(env) != "PushEnv":
-        raise ValueError(f"the visual pusher finds Push's colours; {env.spec.id if env.spec else _scene(env)} has none")
+        name = env.spec.id if env.spec else _scene(env)
+        raise ValueError(f"the visual pusher finds Push's colours; {name} has none")
     from .visual import VisualPush
 
     rng = np.random.default_rng([seed, 3])

@@ -15,7 +15,6 @@ import argparse
 import functools
 import json
 from pathlib import Path
-
 from typing import Callable
 
 import gymnasium as gym
@@ -24,8 +23,8 @@ import torch
 
 from worldsim.agents import policy_from_spec
 from worldsim.agents.policy import Policy
-from worldsim.codecs.model import Codecs
 from worldsim.agents.visual import find_objects
+from worldsim.codecs.model import Codecs
 from worldsim.evaluation.report import write_json
 from worldsim.pretrained import resolve_run
 from worldsim.simulator.vector_env import WorldModelVectorEnv
@@ -90,8 +89,9 @@ def main() -> None:
     ap.add_argument("--policy", default="visual:0")
     ap.add_argument("--seeds", type=int, nargs="+", required=True)
     ap.add_argument("--denoising-steps", type=int, default=3)
-    ap.add_argument("--open-loop", action="store_true", help="the learned env replays the real episodes' actions (whose first K-1 steps then hold still, as the "
-                         "learned env's real context does)")
+    ap.add_argument("--open-loop", action="store_true",
+                    help="the learned env replays the real episodes' actions (whose first K-1 steps then hold still, "
+                         "as the learned env's real context does)")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     envs = WorldModelVectorEnv(len(args.seeds), run=resolve_run(args.run), denoising_steps=args.denoising_steps)

@@ -248,6 +248,20 @@ def _posttrain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _distill(args: argparse.Namespace) -> int:
+    from .dynamics.distill import DistillConfig, distill
+    from .overrides import apply_overrides
+    from .pretrained import resolve_run
+
+    cfg = DistillConfig(teacher_steps=args.teacher_steps, student_steps=args.student_steps, steps=args.steps,
+                        minutes=args.minutes, seed=args.seed)
+    report = distill(resolve_run(args.run), args.data, args.out, apply_overrides(cfg, args.set), device=args.device)
+    print(json.dumps({k: round(v, 5) if isinstance(v, float) else v for k, v in report.items()}, indent=2))
+    print(f"student: {args.out} (imagine with --denoising-steps {report['student_steps']}); report: "
+          f"{args.out}/distill_report.json, TensorBoard: {args.out}/tb")
+    return 0
+
+
 def _encode(args: argparse.Namespace) -> int:
     from .codecs.cache import encode_dataset
     from .pretrained import resolve_run
@@ -442,6 +456,21 @@ def build_parser() -> argparse.ArgumentParser:
     _planner_args(pt)
     pt.add_argument("--out", required=True, help="output directory (an existing one is resumed)")
     pt.set_defaults(func=_posttrain)
+
+    di = sub.add_parser("distill", help="a few-step student of a trained world model: it learns to land in "
+                                        "--student-steps where the teacher's --teacher-steps sampler lands")
+    di.add_argument("--run", default="pretrained", help="teacher run directory (default: the shipped model)")
+    di.add_argument("--data", nargs="+", required=True, help="datasets whose training windows give the contexts")
+    di.add_argument("--out", required=True, help="student run directory (an existing one is resumed)")
+    di.add_argument("--teacher-steps", type=int, default=12, help="Euler steps of the teacher's sampler (the target)")
+    di.add_argument("--student-steps", type=int, default=1, help="Euler steps the student takes (planners use 1)")
+    di.add_argument("--minutes", type=float, default=None, help="wall-clock budget")
+    di.add_argument("--steps", type=int, default=4000, help="optimisation steps")
+    di.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if present)")
+    di.add_argument("--seed", type=int, default=0)
+    di.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE",
+                    help="override distillation settings, e.g. batch=128 lr=3e-5 audio_weight=2")
+    di.set_defaults(func=_distill)
 
     enc = sub.add_parser("encode", help="cache a dataset's latents (frames and audio) for dynamics training")
     enc.add_argument("--run", required=True, help="run directory with trained codecs")

@@ -178,19 +178,29 @@ class WorldModel(nn.Module):
         With `self.guidance` = w != 1 the denoiser is classifier-free guided on the action (Ho & Salimans 2022):
         D = D(no action) + w (D(action) - D(no action)), which needs a model trained with `action_dropout` > 0."""
         a = self._check_action(action, state)
-        b = a.shape[0]
-        (c, h, w), d = self.codecs.latent_shape()
-        dev = self.device
-        s = self.config.sigma_max
-        x = (torch.randn((b, c, h, w), device=dev, generator=generator) * s,
-             torch.randn((b, d), device=dev, generator=generator) * s)
-        sigmas = karras_sigmas(denoising_steps, self.config.sigma_min, s, device=dev)
-        zf, za = SAMPLERS[sampler](self._denoise_fn(state, a), x, sigmas)
+        zf, za = self.sample_latents(state, a, self.initial_noise(a.shape[0], generator), denoising_steps, sampler)
         reward, term_logit = self.heads(state.frames[:, -1], zf, za, a, anchor=state.anchor)
         nxt = LatentState(torch.cat([state.frames[:, 1:], zf[:, None]], 1), torch.cat([state.audio[:, 1:], za[:, None]], 1),
                           torch.cat([state.actions[:, 1:], a[:, None]], 1), state.anchor,
                           None if state.odometry is None else state.odometry + a)
         return nxt, zf, za, reward, torch.sigmoid(term_logit)
+
+    def initial_noise(self, batch: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """x_T ~ N(0, sigma_max^2 I) for the frame and the audio latent of `batch` steps, where sampling starts."""
+        (c, h, w), d = self.codecs.latent_shape()
+        s, dev = self.config.sigma_max, self.device
+        return (torch.randn((batch, c, h, w), device=dev, generator=generator) * s,
+                torch.randn((batch, d), device=dev, generator=generator) * s)
+
+    def sample_latents(self, state: LatentState, action: torch.Tensor, noise: tuple[torch.Tensor, torch.Tensor],
+                       denoising_steps: int = 3, sampler: str = "euler") -> tuple[torch.Tensor, torch.Tensor]:
+        """(frame, audio) latents of the next step, solved from `noise` (x_T) along the Karras schedule; keeps the
+        graph when called with gradients on (distillation trains through it)."""
+        if sampler not in SAMPLERS:
+            raise ValueError(f"unknown sampler {sampler!r}; choose one of {sorted(SAMPLERS)}")
+        sigmas = karras_sigmas(denoising_steps, self.config.sigma_min, self.config.sigma_max, device=self.device)
+        zf, za = SAMPLERS[sampler](self._denoise_fn(state, action), noise, sigmas)
+        return zf, za
 
     def _denoise_fn(self, state: LatentState, action: torch.Tensor) -> Callable[..., tuple[torch.Tensor, ...]]:
         """D(x; sigma) for one step under `action`, action-guided when `self.guidance` != 1 (both passes in one batch)."""

@@ -8,7 +8,8 @@ import torch
 
 from worldsim.dynamics.distill import DistillConfig, TargetBuffer, _state, distill, distill_report
 from worldsim.dynamics.latent_windows import LatentWindows
-from worldsim.dynamics.model import load_world_model
+from worldsim.dynamics.model import load_world_model, student_steps
+from worldsim.simulator.env import WorldModelEnv
 
 TINY = dict(teacher_steps=6, student_steps=1, batch=16, buffer=64, reuse=2.0, warmup=2, val_windows=32,
             checkpoint_every_s=1e9, lr=1e-3, ema=0.8)
@@ -42,6 +43,10 @@ def test_a_distilled_student_lands_nearer_the_teacher_than_the_teacher_itself_in
     teacher_heads = load_world_model(world).heads.state_dict()
     assert all(torch.equal(v, teacher_heads[k]) for k, v in student.heads.state_dict().items())
     assert (out / "codecs.pt").exists() and list((out / "tb").glob("events.out.tfevents.*"))
+    # commands and the learned env imagine a distilled run in its own step count unless told otherwise
+    assert student_steps(out) == 1 and student_steps(world) is None
+    assert WorldModelEnv(run=str(out)).denoising_steps == 1 and WorldModelEnv(run=str(world)).denoising_steps == 3
+    assert WorldModelEnv(run=str(out), denoising_steps=4).denoising_steps == 4
 
 
 def test_distillation_resumes_from_its_checkpoint_and_refuses_a_trained_run(tiny_world, tmp_path):

@@ -88,13 +88,21 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _default_steps(run: str | Path, otherwise: int) -> int:
+    """Sampler steps when --denoising-steps is left out: a distilled run's own, else `otherwise`."""
+    from .dynamics.model import student_steps
+
+    return student_steps(run) or otherwise
+
+
 def _evaluate(args: argparse.Namespace) -> int:
     from .codecs.evaluate import evaluate_codecs
     from .pretrained import resolve_run
 
     args.run = str(resolve_run(args.run))
     cand = args.what == "candidates"
-    for key, (for_candidates, otherwise) in {"episodes": (6, 20), "horizon": (10, 16), "denoising_steps": (1, 3),
+    for key, (for_candidates, otherwise) in {"episodes": (6, 20), "horizon": (10, 16),
+                                             "denoising_steps": (_default_steps(args.run, 1), _default_steps(args.run, 3)),
                                              "seed": (1000, 2000)}.items():
         if getattr(args, key) is None:
             setattr(args, key, for_candidates if cand else otherwise)
@@ -184,6 +192,7 @@ def _plan(args: argparse.Namespace) -> int:
     if args.episodes < 1 or (args.max_steps is not None and args.max_steps < 1):
         raise ValueError(f"--episodes and --max-steps must be >= 1, got {args.episodes} and {args.max_steps}")
     run = str(resolve_run(args.run))
+    args.denoising_steps = args.denoising_steps or _default_steps(run, 1)
     wm = load_world_model(run)
     wm.guidance = args.guidance
     env_id = args.env or wm.config.env_id
@@ -230,6 +239,7 @@ def _posttrain(args: argparse.Namespace) -> int:
     from .pretrained import resolve_run
 
     run = str(resolve_run(args.run))
+    args.denoising_steps = args.denoising_steps or _default_steps(run, 1)
     cfg = PosttrainConfig(rounds=args.rounds, episodes=args.episodes, max_steps=args.max_steps,
                           dynamics_steps=args.dynamics_steps, dynamics_lr=args.lr, codec_steps=args.codec_steps,
                           new_weight=args.new_weight, denoising_steps=args.denoising_steps, seed=args.seed,
@@ -281,9 +291,11 @@ def _imagine(args: argparse.Namespace) -> int:
     from .pretrained import resolve_run
     from .simulator.imagine import imagine
 
-    model = load_world_model(resolve_run(args.run))
+    run = resolve_run(args.run)
+    model = load_world_model(run)
     summary = imagine(model, model.config.env_id, model.config.env_kwargs, functools.partial(make_policy, args.policy),
-                      args.episodes, args.out, seed=args.seed, denoising_steps=args.denoising_steps)
+                      args.episodes, args.out, seed=args.seed,
+                      denoising_steps=args.denoising_steps or _default_steps(run, 3))
     print(json.dumps(summary, indent=2))
     best = sorted(summary, key=lambda e: (-e["onset_f1"], -e["onsets_heard"]))[:3]
     print("impacts heard at the same moments (onset F1, +-1 step) best in: " +
@@ -305,7 +317,8 @@ def _planner_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--iterations", type=int, default=2, help="refinement rounds per action")
     p.add_argument("--elites", type=int, default=6, help="CEM elites")
     p.add_argument("--noise-beta", type=float, default=2.0, help="exploration noise coloured 1/f^beta (0: white)")
-    p.add_argument("--denoising-steps", type=int, default=1, help="learned model: sampler steps per imagined step")
+    p.add_argument("--denoising-steps", type=int, default=None,
+                   help="learned model: sampler steps per imagined step (default 1, or a distilled run's own)")
     p.add_argument("--value-weight", type=float, default=2.0,
                    help="learned model: weight of its value head's terminal value in the score (0: H-step return; "
                         "2 planned best of 0-8, benchmarks/plan_sweep.py)")
@@ -393,7 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "candidates: starting states (default 6)")
     ev.add_argument("--denoising-steps", type=int, default=None,
                     help="sampler steps per imagined step (default 3 for dynamics and policies, 1 for candidates, "
-                         "as the planners use)")
+                         "as the planners use; a distilled run: its own)")
     ev.add_argument("--pairs", type=int, default=20, help="dynamics: action-following pairs (default 20)")
     ev.add_argument("--no-reencode", action="store_true",
                     help="dynamics: keep the sampled latents as context instead of re-encoding each imagined step")
@@ -414,7 +427,7 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--run", default="pretrained", help="run directory (default: the shipped pretrained model)")
     im.add_argument("--episodes", type=int, default=2)
     im.add_argument("--policy", choices=["random", "scripted"], default="scripted", help="who acts in the real env")
-    im.add_argument("--denoising-steps", type=int, default=3)
+    im.add_argument("--denoising-steps", type=int, default=None, help="default 3, or a distilled run's own")
     im.add_argument("--seed", type=int, default=1000, help="first episode seed (default 1000: unseen in training)")
     im.add_argument("--out", default="runs/imagine")
     im.set_defaults(func=_imagine)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -259,6 +260,14 @@ class WorldModel(nn.Module):
         if not torch.isfinite(a).all():
             raise ValueError("actions contain NaN or inf")
         return a.clamp(-1.0, 1.0)
+
+
+def student_steps(run: str | Path) -> int | None:
+    """The sampler steps a distilled run was trained to imagine in (None for a run that was not distilled)."""
+    path = Path(run) / "dynamics_config.json"
+    if not path.exists():
+        return None
+    return json.loads(path.read_text()).get("distill", {}).get("student_steps")
 
 
 def load_world_model(run: str | Path, device: torch.device | None = None, ema: bool = True) -> WorldModel:

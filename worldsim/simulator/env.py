@@ -11,7 +11,7 @@ import torch
 from ..data.envspec import same_env
 from ..envs.actions import check_action
 from ..envs.spaces import observation_space
-from ..dynamics.model import LatentState, WorldModel, load_world_model
+from ..dynamics.model import LatentState, WorldModel, load_world_model, student_steps
 from ..pretrained import resolve_run
 
 ContextPolicy = Callable[[dict[str, np.ndarray]], np.ndarray]
@@ -27,7 +27,7 @@ class WorldModelEnv(gym.Env):
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 20}
 
-    def __init__(self, run: str | None = "pretrained", real_env: str | None = None, denoising_steps: int = 3,
+    def __init__(self, run: str | None = "pretrained", real_env: str | None = None, denoising_steps: int | None = None,
                  context_policy: ContextPolicy | None = None, render_mode: str | None = None,
                  model: WorldModel | None = None, **real_env_kwargs: Any) -> None:
         self.model = model if model is not None else load_world_model(resolve_run(run))
@@ -48,7 +48,8 @@ class WorldModelEnv(gym.Env):
         spec = self.real.spec  # gymnasium.make(max_episode_steps=N) puts N on a TimeLimit, not on the env
         self.max_episode_steps = (spec.max_episode_steps if spec is not None and spec.max_episode_steps
                                   else self.real.unwrapped.max_episode_steps)
-        self.denoising_steps = denoising_steps
+        distilled = student_steps(resolve_run(run)) if model is None else None
+        self.denoising_steps = denoising_steps or distilled or 3  # a distilled run imagines in its own steps
         self.context_policy = context_policy
         self.render_mode = render_mode
         self._state: LatentState | None = None

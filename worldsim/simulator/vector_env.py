@@ -22,7 +22,7 @@ class WorldModelVectorEnv(VectorEnv):
 
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_fps": 20}
 
-    def __init__(self, num_envs: int, run: str | None = "pretrained", denoising_steps: int = 3,
+    def __init__(self, num_envs: int, run: str | None = "pretrained", denoising_steps: int | None = None,
                  model: WorldModel | None = None, **kwargs: Any) -> None:
         if num_envs < 1:
             raise ValueError(f"num_envs must be >= 1, got {num_envs}")
@@ -33,7 +33,7 @@ class WorldModelVectorEnv(VectorEnv):
         self.single_observation_space = self.single.observation_space
         self.action_space = batch_space(self.single_action_space, num_envs)
         self.observation_space = batch_space(self.single_observation_space, num_envs)
-        self.denoising_steps = denoising_steps
+        self.denoising_steps = self.single.denoising_steps
         self._state: LatentState | None = None
         self._t = np.zeros(num_envs, np.int64)
         self._done = np.zeros(num_envs, bool)

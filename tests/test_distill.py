@@ -88,3 +88,16 @@ def test_the_target_buffer_stores_the_teacher_s_many_step_solve_of_its_window(ti
     assert buf.filled == 5 and all(torch.allclose(a, b, atol=1e-5) for a, b in zip(again, target))
     rep = distill_report(teacher, teacher, batch, cfg)
     assert rep["student_frame_mse_to_teacher"] == pytest.approx(rep["teacher_few_frame_mse_to_teacher"])
+
+
+def test_the_distill_command_writes_a_student_and_names_a_bad_setting(tiny_world, tmp_path, capsys):
+    from worldsim.cli import main
+
+    data, world = tiny_world
+    out = tmp_path / "cli_student"
+    base = ["distill", "--run", str(world), "--data", str(data), "--out", str(out), "--teacher-steps", "4",
+            "--steps", "2", "--set", "batch=8", "buffer=16", "val_windows=8"]
+    assert main(base) == 0
+    assert "--denoising-steps 1" in capsys.readouterr().out and student_steps(out) == 1
+    assert main(base + ["warp=2"]) == 2
+    assert "warp" in capsys.readouterr().err

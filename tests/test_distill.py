@@ -57,6 +57,14 @@ def test_distillation_resumes_from_its_checkpoint_and_refuses_a_trained_run(tiny
     report = distill(world, [data], out, DistillConfig(steps=5, **TINY), progress=False)
     assert report["step"] == 5  # went on from step 3
     assert any(not torch.equal(v, first[k]) for k, v in torch.load(out / "dynamics.pt", weights_only=True)["ema"].items())
+    other = tmp_path / "other_teacher"  # the same weights under another config: not this student's teacher
+    other.mkdir()
+    payload = torch.load(world / "dynamics.pt", weights_only=True)
+    payload["config"]["value_gamma"] = 0.5
+    torch.save(payload, other / "dynamics.pt")
+    (other / "codecs.pt").write_bytes((world / "codecs.pt").read_bytes())
+    with pytest.raises(ValueError, match="another config"):
+        distill(other, [data], out, DistillConfig(steps=6, **TINY), progress=False)
     (tmp_path / "trained").mkdir()  # an --out that holds a trained (not distilled) world model is left alone
     (tmp_path / "trained" / "dynamics.pt").write_bytes((world / "dynamics.pt").read_bytes())
     with pytest.raises(ValueError, match="not a distillation"):

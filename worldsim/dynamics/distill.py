@@ -179,6 +179,9 @@ def distill(teacher_run: str | Path, data: list[str | Path], out: str | Path, cf
     payload = _resume(ckpt_path)
     step, trained_s = 0, 0.0
     if payload is not None:
+        if payload["config"] != teacher.config.to_dict():
+            raise ValueError(f"{ckpt_path} distils a world model of another config than {teacher_run}'s; resume it "
+                             f"with its own teacher ({payload['distill']['teacher']}) or choose another --out")
         student.load_state_dict(payload["model"], strict=False)
         ema.load_state_dict(payload["ema"], strict=False)
         opt.load_state_dict(payload["optimizer"])

@@ -26,3 +26,6 @@ cp runs/imagine_teacher/summary.json $R/teacher_d3/imagine_summary.json
 PY=${PY:-.venv/bin/python}
 $PY benchmarks/imagine_speed.py --run runs/distill12 --denoising-steps 1 --out $R/student_d1/imagine_speed.json
 $PY benchmarks/imagine_speed.py --run pretrained --denoising-steps 3 --out $R/teacher_d3/imagine_speed.json
+# and at starts 2000-2095 (17 min)
+$W evaluate policies --run runs/distill12 --episodes 96 --seed 2000 \
+  --policies calibrated:0 visual:0 calibrated:0:5 visual:0:0.05 still random --out $R/student_d1/policies_cal96_s2000.json

@@ -9,7 +9,6 @@ through the student's own steps). The heads and the codecs are the teacher's, un
 from __future__ import annotations
 
 import copy
-import json
 import shutil
 import time
 from dataclasses import asdict, dataclass
@@ -175,7 +174,6 @@ def distill(teacher_run: str | Path, data: list[str | Path], out: str | Path, cf
     ema_params = list(ema.denoiser.parameters())
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.0)
     ckpt_path = out / "dynamics.pt"
-    teacher_payload = load_checkpoint(teacher_run / "dynamics.pt", kind="dynamics")
     payload = _resume(ckpt_path)
     step, trained_s = 0, 0.0
     if payload is not None:
@@ -187,7 +185,8 @@ def distill(teacher_run: str | Path, data: list[str | Path], out: str | Path, cf
         opt.load_state_dict(payload["optimizer"])
         step, trained_s = payload["step"], payload["trained_seconds"]
     meta = {**cfg.to_dict(), "teacher": str(teacher_run), "data": [str(d) for d in data]}
-    (out / "dynamics_config.json").write_text(json.dumps({"distill": meta, "model": teacher.config.to_dict()}, indent=2))
+    write_json(out / "dynamics_config.json", {"distill": meta, "model": teacher.config.to_dict()})  # atomic: it sets
+    # the step count every command imagines this run in
     weights = lambda m: {n: v for n, v in m.state_dict().items() if not n.startswith("codecs.")}  # noqa: E731
     tb = SummaryWriter(str(out / "tb"))
     budget = cfg.minutes * 60.0 if cfg.minutes else float("inf")
@@ -198,8 +197,7 @@ def distill(teacher_run: str | Path, data: list[str | Path], out: str | Path, cf
     def checkpoint() -> dict[str, float]:
         save_checkpoint(ckpt_path, {"kind": "dynamics", "config": teacher.config.to_dict(), "model": weights(student),
                                     "ema": weights(ema), "optimizer": opt.state_dict(), "step": step,
-                                    "trained_seconds": time.time() - t0, "distill": meta,
-                                    "teacher_step": teacher_payload.get("step")})
+                                    "trained_seconds": time.time() - t0, "distill": meta})
         report = distill_report(ema.eval(), teacher, val_batch, cfg)
         for key, v in report.items():
             tb.add_scalar(f"distill_val/{key}", v, step)

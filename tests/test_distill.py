@@ -9,6 +9,8 @@ import torch
 from worldsim.dynamics.distill import DistillConfig, TargetBuffer, _state, distill, distill_report
 from worldsim.dynamics.latent_windows import LatentWindows
 from worldsim.dynamics.model import load_world_model, student_steps
+from worldsim.dynamics.train import DynamicsTrainConfig, train_dynamics
+from worldsim.posttrain import PosttrainConfig, posttrain
 from worldsim.simulator.env import WorldModelEnv
 
 TINY = dict(teacher_steps=6, student_steps=1, batch=16, buffer=64, reuse=2.0, warmup=2, val_windows=32,
@@ -57,6 +59,12 @@ def test_distillation_resumes_from_its_checkpoint_and_refuses_a_trained_run(tiny
     report = distill(world, [data], out, DistillConfig(steps=5, **TINY), progress=False)
     assert report["step"] == 5  # went on from step 3
     assert any(not torch.equal(v, first[k]) for k, v in torch.load(out / "dynamics.pt", weights_only=True)["ema"].items())
+    # the EDM loss of training and of post-training would undo the distillation: both refuse a student
+    with pytest.raises(ValueError, match="distilled student"):
+        train_dynamics([data], out, out, DynamicsTrainConfig(steps=8, batch=4), progress=False)
+    with pytest.raises(ValueError, match="post-train its teacher"):
+        posttrain(out, tmp_path / "post", lambda wm, env: None, PosttrainConfig(rounds=1, episodes=1), progress=False)
+    assert not (tmp_path / "post").exists()
     other = tmp_path / "other_teacher"  # the same weights under another config: not this student's teacher
     other.mkdir()
     payload = torch.load(world / "dynamics.pt", weights_only=True)

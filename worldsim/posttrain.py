@@ -18,7 +18,7 @@ from .data.collector import CollectConfig, save_rollouts
 from .data.dataset import open_dataset
 from .data.episode import load_episode
 from .dynamics.evaluate import open_loop_error
-from .dynamics.model import DynamicsConfig, WorldModel, load_world_model
+from .dynamics.model import DynamicsConfig, WorldModel, load_world_model, student_steps
 from .dynamics.train import DynamicsTrainConfig, train_dynamics
 from .evaluation.planning import run_planner
 from .evaluation.report import write_json
@@ -120,6 +120,10 @@ def posttrain(run: str | Path, out: str | Path, make_planner: PlannerFactory, cf
     (`heldout_episodes`, OUT/data/heldout, never trained on), so its error compares across rounds.
     A killed job resumes from its last finished round when run again with the same OUT.
     """
+    if student_steps(run) is not None:
+        raise ValueError(f"{run} is a distilled student: fine-tuning it on real feedback (EDM loss) would train its "
+                         f"{student_steps(run)}-step sampling away; post-train its teacher, then `worldsim distill` "
+                         "the last round's model")
     out = Path(out)
     report_path = out / "posttrain_report.json"
     base = [Path(d) for d in (data or [])]

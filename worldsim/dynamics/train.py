@@ -230,6 +230,9 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     (c, h, _), d = codecs.latent_shape()
     ckpt_path, start, trained_s = run / "dynamics.pt", 0, 0.0
     payload = load_checkpoint(ckpt_path, kind="dynamics") if ckpt_path.exists() else None
+    if payload is not None and "distill" in payload:
+        raise ValueError(f"{ckpt_path} is a distilled student of {payload['distill']['teacher']}: the EDM loss would "
+                         "train its few-step sampling away; train the teacher (or a new --out) and distil it again")
     if payload is not None:
         cfg = _keep_saved_model(cfg, payload, run)  # before the windows: their value targets use the run's discount
     if cfg.unmarked_share > 0 and not cfg.model.unet.anchor:

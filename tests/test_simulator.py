@@ -73,6 +73,7 @@ def test_imagine_writes_side_by_side_video_with_stereo_sound(tiny_world, tmp_pat
 
 
 def test_onset_agreement_matches_impacts_within_one_step():
+    from worldsim.evaluation.metrics import step_onsets
     from worldsim.simulator.imagine import onset_agreement
 
     def track(steps):
@@ -85,6 +86,11 @@ def test_onset_agreement_matches_impacts_within_one_step():
     got = onset_agreement(ep, context=4)
     assert got["real_onsets"] == [6, 10] and got["imagined_onsets"] == [7, 15]
     assert (got["onsets_heard"], got["onsets_missed"], got["onsets_extra"]) == (1, 1, 1) and got["onset_f1"] == 0.5
+    # a hum that starts in the context and goes on is not an impact of the first imagined step
+    hum = 0.05 * np.sin(np.arange(20 * 800) * 0.3).reshape(20, 800).astype(np.float32)
+    got = onset_agreement({"real_audio": hum, "audio": hum + track([10])}, context=4)
+    assert got["real_onsets"] == [] and got["imagined_onsets"] == [10]
+    assert step_onsets(hum[4:])[0] and not step_onsets(hum[4:], before=hum[3]).any()
 
 
 def test_vector_learned_env_steps_a_batch_reproducibly_and_autoresets(tiny_world):

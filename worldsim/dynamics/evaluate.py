@@ -160,9 +160,9 @@ def evaluate_dynamics(run: str | Path, data: list[str | Path], out: str | Path, 
             n = min(AUDIO_HORIZON, H)
             truth = event_steps(ep["ev_step"], ep["ev_level"], T + 1)[t + 1:t + 1 + n]
             first = first_contact_steps(ep["ev_step"], ep["ev_level"], ep["ev_geoms"], T + 1)[t + 1:t + 1 + n]
-            pred = step_onsets(audio[j, :n])
+            pred = step_onsets(audio[j, :n], before=ep["audio"][t])  # the context's last sound goes on: no onset
             hits, is_first = onset_hits(pred, truth), first[np.flatnonzero(truth)]
-            real_hits = onset_hits(step_onsets(ep["audio"][t + 1:t + 1 + n]), truth)
+            real_hits = onset_hits(step_onsets(ep["audio"][t + 1:t + 1 + n], before=ep["audio"][t]), truth)
             tp, fp, fn = tp + int(hits.sum()), fp + int(pred.sum() - hits.sum()), fn + int((~hits).sum())
             for kind, sel in zip(kinds, (is_first, ~is_first)):
                 heard[kind] += [int(hits[sel].sum()), int(real_hits[sel].sum()), int(sel.sum())]

@@ -52,11 +52,18 @@ def mel_l1(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.mean(np.abs(log_mel(a) - log_mel(b))))
 
 
-def step_onsets(audio: np.ndarray) -> np.ndarray:
-    """bool [T]: steps of audio [T, 800] in which a sound starts (2 ms RMS envelope rises 6 dB to >= -40 dBFS)."""
+def step_onsets(audio: np.ndarray, before: np.ndarray | None = None) -> np.ndarray:
+    """bool [T]: steps of audio [T, 800] in which a sound starts (2 ms RMS envelope rises 6 dB to >= -40 dBFS).
+
+    `before` is the step [800] heard just before the first (the last context step of a rollout): a sound that goes
+    on from it is no onset. Without it the first step follows silence, as at an episode's start.
+    """
     steps = np.asarray(audio, np.float64).reshape(-1, STEP)
+    lead = np.zeros(3) if before is None else np.sqrt((np.asarray(before, np.float64).reshape(-1, ONSET_FRAME)[-3:]
+                                                       ** 2).mean(axis=1))
     env = np.sqrt((steps.reshape(-1, ONSET_FRAME) ** 2).mean(axis=1))
-    prev = np.max(np.stack([np.r_[np.zeros(k), env[:-k]] for k in (1, 2, 3)]), axis=0)  # last 6 ms
+    padded = np.r_[lead, env]
+    prev = np.max(np.stack([padded[3 - k:len(padded) - k] for k in (1, 2, 3)]), axis=0)  # last 6 ms
     onset = (env >= ONSET_LEVEL) & (env > ONSET_RISE * prev)
     per_step = STEP // ONSET_FRAME
     return onset.reshape(-1, per_step).any(axis=1)

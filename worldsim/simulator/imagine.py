@@ -65,7 +65,8 @@ def film_strip(ep: dict[str, np.ndarray], every: int = 4, count: int = 12) -> np
 def onset_agreement(ep: dict[str, np.ndarray], context: int) -> dict[str, Any]:
     """Where impacts start in the real and in the imagined soundtrack (imagined steps only), and their F1 within
     +-1 step (real onsets as the truth): do the two sound the same impacts at the same moments?"""
-    real, im = step_onsets(ep["real_audio"][context:]), step_onsets(ep["audio"][context:])
+    last = ep["real_audio"][context - 1] if context > 0 else None  # the real context's last step, heard by both
+    real, im = step_onsets(ep["real_audio"][context:], last), step_onsets(ep["audio"][context:], last)
     tp, fp, fn = onset_counts(im, real)
     return {"real_onsets": (np.flatnonzero(real) + context).tolist(), "imagined_onsets": (np.flatnonzero(im) + context).tolist(),
             "onset_f1": f1(tp, fp, fn), "onsets_heard": tp, "onsets_missed": fn, "onsets_extra": fp}

@@ -119,3 +119,29 @@ def test_pixel_policy_sight_counts_what_the_policy_finds_in_real_and_imagined_fr
         assert all(0.0 <= mean[f"{w}_{n}"] <= 1.0 for w in ("real", "recon", "learned")
                    for n in ("pusher", "target", "goal", "all"))
         assert mean["real_all"] <= min(mean["real_pusher"], mean["real_target"], mean["real_goal"])
+
+
+def test_onset_misses_tells_a_click_from_a_hum_and_sorts_every_onset(tiny_world, tmp_path):
+    import importlib.util
+
+    import numpy as np
+
+    spec = importlib.util.spec_from_file_location("onset_misses", ROOT / "benchmarks" / "onset_misses.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    t = np.arange(800) / 16000.0
+    click = np.where(t > 0.02, 0.3 * np.sin(2 * np.pi * 900 * t) * np.exp(-(t - 0.02) * 80), 0.0)
+    hum = 0.05 * np.sin(2 * np.pi * 300 * t)
+    peak, rise = mod.peak_and_rise(click, np.zeros(800))
+    assert peak > -20 and rise > 100  # out of silence: a sharp attack
+    peak, rise = mod.peak_and_rise(hum, hum)
+    assert -35 < peak < -20 and rise < 1.5  # the same hum going on: loud, no rise
+
+    data, run = tiny_world
+    out = tmp_path / "onset_misses.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "onset_misses.py"), "--run", str(run),
+                           "--data", str(data), "--denoising-steps", "1", "--out", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(out.read_text())
+    assert report["onsets"] > 0 and report["onsets"] == report["heard"] + sum(report["missed"].values())

@@ -6,7 +6,8 @@ rollouts, how loud the imagined sound is and whether it rises, beside the real s
 The same held-out episodes, starts, re-encoding and onset rule as the dynamics report (an onset: the 2 ms RMS
 envelope rises 6 dB over the 6 ms before, to at least -40 dBFS, within +-1 step of the event). Each missed onset is
 sorted by the imagined audio of its +-1-step window: silent (peak below -60 dBFS), quiet (-60 to -40 dBFS), or loud
-enough but without the 6 dB rise (a sound smeared in time, no attack).
+enough but without the 6 dB rise (no attack); and, for the misses, the RMS level of the event's step and of the step
+before it, imagined and real (is the impact lost amid a sound that goes on?).
 """
 
 from __future__ import annotations
@@ -38,6 +39,11 @@ def peak_and_rise(audio: np.ndarray, before: np.ndarray) -> tuple[float, float]:
     return float(20 * np.log10(max(float(cur.max()), 1e-9))), rise
 
 
+def step_db(audio: np.ndarray) -> float:
+    """RMS level of one step's audio in dBFS (-180 for digital silence)."""
+    return float(20 * np.log10(max(float(np.sqrt(np.mean(np.square(audio, dtype=np.float64)))), 1e-9)))
+
+
 def main() -> None:
     """Sort the missed onsets of one run at one sampler step count; print and write the JSON."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -64,8 +70,11 @@ def main() -> None:
                 lo, hi = max(0, s - 1), min(n, s + 2)  # the +-1-step window the metric allows
                 pred = peak_and_rise(audio[j, lo:hi], audio[j, lo - 1] if lo > 0 else ep["audio"][t])
                 real = peak_and_rise(ep["audio"][t + 1 + lo:t + 1 + hi], ep["audio"][t + lo])
+                before_i = audio[j, s - 1] if s > 0 else ep["audio"][t]  # the step before the event's own
                 rows.append({"hit": bool(hit), "peak_imagined": pred[0], "rise_imagined": pred[1],
-                             "peak_real": real[0], "rise_real": real[1]})
+                             "peak_real": real[0], "rise_real": real[1],
+                             "step_db_imagined": step_db(audio[j, s]), "step_db_real": step_db(ep["audio"][t + 1 + s]),
+                             "before_db_imagined": step_db(before_i), "before_db_real": step_db(ep["audio"][t + s])})
     miss = [r for r in rows if not r["hit"]]
     med = lambda rs, key: float(np.median([r[key] for r in rs])) if rs else None  # noqa: E731
     report = {
@@ -79,6 +88,10 @@ def main() -> None:
                              "imagined_missed": med(miss, "peak_imagined"), "real_missed": med(miss, "peak_real")},
         "median_rise_missed_loud": {"imagined": med([r for r in miss if r["peak_imagined"] >= -40], "rise_imagined"),
                                     "real": med([r for r in miss if r["peak_imagined"] >= -40], "rise_real")},
+        "missed_step_db_median": {key: med(miss, key) for key in
+                                  ("before_db_imagined", "before_db_real", "step_db_imagined", "step_db_real")},
+        "missed_after_sound": {"real_step_before_above_-45dBFS": sum(r["before_db_real"] > -45 for r in miss),
+                               "imagined_step_before_above_-45dBFS": sum(r["before_db_imagined"] > -45 for r in miss)},
         "seconds": time.time() - t_start,
     }
     write_json(args.out, report)

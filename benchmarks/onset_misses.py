@@ -21,7 +21,7 @@ import torch
 import worldsim  # noqa: F401  (first: sets MUJOCO_GL, registers the envs)
 from worldsim.dynamics.evaluate import _episodes, rollout_open_loop
 from worldsim.dynamics.model import load_world_model
-from worldsim.evaluation.metrics import (ONSET_FRAME, ONSET_LEVEL, event_steps, onset_hits, step_onsets)
+from worldsim.evaluation.metrics import ONSET_LEVEL, event_steps, onset_envelope, onset_hits, step_onsets
 from worldsim.evaluation.report import write_json
 from worldsim.pretrained import resolve_run
 
@@ -30,10 +30,7 @@ AUDIO_STEPS = 8  # the dynamics report's onset horizon
 
 def peak_and_rise(audio: np.ndarray, before: np.ndarray) -> tuple[float, float]:
     """(peak of the 2 ms RMS envelope of `audio` in dBFS, largest rise of an audible frame over the 6 ms before)."""
-    env = np.sqrt((np.r_[before.reshape(-1)[-3 * ONSET_FRAME:], audio.reshape(-1)].reshape(-1, ONSET_FRAME) ** 2)
-                  .mean(axis=1))
-    cur = env[3:]
-    prev = np.max(np.stack([env[3 - k:len(env) - k] for k in (1, 2, 3)]), axis=0)
+    cur, prev = onset_envelope(audio, before)
     audible = cur >= ONSET_LEVEL
     rise = float((cur / np.maximum(prev, 1e-9))[audible].max()) if audible.any() else 0.0
     return float(20 * np.log10(max(float(cur.max()), 1e-9))), rise

@@ -52,18 +52,23 @@ def mel_l1(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.mean(np.abs(log_mel(a) - log_mel(b))))
 
 
+def onset_envelope(audio: np.ndarray, before: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(2 ms RMS envelope of `audio` [..., 800], its max over the 6 ms before each frame), `before` [800] leading in
+    (silence when None)."""
+    lead = np.zeros(3) if before is None else np.sqrt((np.asarray(before, np.float64).reshape(-1, ONSET_FRAME)[-3:]
+                                                       ** 2).mean(axis=1))
+    env = np.sqrt((np.asarray(audio, np.float64).reshape(-1, ONSET_FRAME) ** 2).mean(axis=1))
+    padded = np.r_[lead, env]
+    return env, np.max(np.stack([padded[3 - k:len(padded) - k] for k in (1, 2, 3)]), axis=0)
+
+
 def step_onsets(audio: np.ndarray, before: np.ndarray | None = None) -> np.ndarray:
     """bool [T]: steps of audio [T, 800] in which a sound starts (2 ms RMS envelope rises 6 dB to >= -40 dBFS).
 
     `before` is the step [800] heard just before the first (the last context step of a rollout): a sound that goes
     on from it is no onset. Without it the first step follows silence, as at an episode's start.
     """
-    steps = np.asarray(audio, np.float64).reshape(-1, STEP)
-    lead = np.zeros(3) if before is None else np.sqrt((np.asarray(before, np.float64).reshape(-1, ONSET_FRAME)[-3:]
-                                                       ** 2).mean(axis=1))
-    env = np.sqrt((steps.reshape(-1, ONSET_FRAME) ** 2).mean(axis=1))
-    padded = np.r_[lead, env]
-    prev = np.max(np.stack([padded[3 - k:len(padded) - k] for k in (1, 2, 3)]), axis=0)  # last 6 ms
+    env, prev = onset_envelope(audio, before)
     onset = (env >= ONSET_LEVEL) & (env > ONSET_RISE * prev)
     per_step = STEP // ONSET_FRAME
     return onset.reshape(-1, per_step).any(axis=1)

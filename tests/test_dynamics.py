@@ -632,3 +632,33 @@ def test_a_run_trained_on_other_codecs_keeps_their_config_and_packs_whole(tiny_w
     assert {p.name for p in (tmp_path / "packed").iterdir()} >= {"codecs_config.json", "dynamics_config.json",
                                                                  "PACKED.json"}
     assert load_world_model(tmp_path / "packed").config == load_world_model(world).config
+
+
+def test_attack_loss_hears_a_missing_attack_and_trains_through_the_frozen_audio_decoder(tiny_world, tmp_path):
+    from worldsim.dynamics.attack import FLOOR_DB, attack_loss, envelope_db
+    from worldsim.dynamics.latent_windows import LatentWindows
+
+    wave = torch.zeros(2, 800)
+    wave[0, 320:352] = 0.5  # a 2 ms click: RMS 0.5 (-6 dBFS) in frame 10, silence (the floor) elsewhere
+    env = envelope_db(wave)
+    assert env.shape == (2, 25) and torch.isclose(env[0, 10], torch.tensor(-6.02), atol=0.01)
+    assert (env[0, :10] == FLOOR_DB).all() and (env[1] == FLOOR_DB).all()
+    data, world = tiny_world
+    model = load_world_model(world)
+    codecs = model.codecs  # frozen inside the world model
+    z = torch.randn(8, codecs.audio_cfg.latent_dim, generator=torch.Generator().manual_seed(0))
+    assert float(attack_loss(codecs, z, z).detach().abs().max()) < 1e-6  # decoded as inference decodes it
+    pred = z.roll(1, 0).requires_grad_(True)  # other windows' sound
+    loss = attack_loss(codecs, pred, z)
+    assert loss.shape == (8,) and float(loss.detach().mean()) > 0.05
+    loss.mean().backward()
+    assert pred.grad.abs().sum() > 0 and all(p.grad is None for p in codecs.parameters())
+    batch = LatentWindows(sorted((world / "latents").glob("*.npz")), 4, split="all").sample(16, np.random.default_rng(0))
+    cfg = DynamicsTrainConfig(model=TINY)
+    off, on = (_batch_loss(model, batch, replace(cfg, attack_weight=w, attack_batch=4),
+                           torch.Generator().manual_seed(0))[1] for w in (0.0, 2.0))
+    k = LOSS_NAMES.index("attack")
+    assert off[k] == 0 and on[k] > 0 and torch.isclose(on[0] - off[0], 2.0 * on[k])  # logged unweighted
+    for bad in ({"attack_weight": -1.0}, {"attack_weight": 1.0, "attack_batch": 0}):
+        with pytest.raises(ValueError, match="attack_"):
+            train_dynamics([data], world, tmp_path / "bad", replace(cfg, **bad), progress=False)

@@ -23,6 +23,7 @@ from ..data.envspec import canonical_env
 from ..data.visibility import actuated_in_view
 from ..runtime import autocast, pick_device
 from ..schedule import expected_steps, learning_rate
+from .attack import attack_loss
 from .edm import edm_loss
 from .heads import value_loss
 from .latent_windows import LatentWindows, check_motion_share, check_unmarked_share
@@ -55,6 +56,9 @@ class DynamicsTrainConfig:
     change_weight: float = 0.0  # extra weight of the frame-latent cells that change from the newest context step
     # to the next (where things move and touch); 0 weighs every cell alike (see change_weights)
     audio_change_weight: float = 0.0  # the same for the audio latent, per window: steps whose sound changes (impacts)
+    attack_weight: float = 0.0  # weight of the attack loss: the denoised audio, decoded, must match the real step's
+    # 2 ms loudness envelope (log L1; see attack.py); 0 turns it off
+    attack_batch: int = 16  # windows of each batch the attack loss decodes (the audio decoder is costly at 16 kHz)
     unmarked_share: float = 0.0  # share of windows whose context frames are re-rendered without the scene's markers
     # (Push's goal disc) while the anchor and the next frame keep them: the model learns to restore a lost marker
     checkpoint_every_s: float = 120.0
@@ -120,7 +124,7 @@ def change_weights(last: torch.Tensor, nxt: torch.Tensor, alpha: float) -> torch
     return (1.0 + alpha * m / m.mean().clamp_min(1e-8)) / (1.0 + alpha)
 
 
-LOSS_NAMES = ("loss", "edm_frame", "edm_audio", "reward_mse", "termination_bce", "value_mse", "state_mse")
+LOSS_NAMES = ("loss", "edm_frame", "edm_audio", "reward_mse", "termination_bce", "value_mse", "state_mse", "attack")
 STATE_UNIT = 100.0  # the state probe predicts centimetres (and centiradians): changes of order 1
 
 
@@ -153,9 +157,12 @@ def _batch_loss(model: WorldModel, batch: dict[str, torch.Tensor], cfg: Dynamics
         if cfg.change_weight > 0 else None
     audio_w = change_weights(batch["ctx_audio"][:, -1], batch["next_audio"], cfg.audio_change_weight) \
         if cfg.audio_change_weight > 0 else None
+    n = cfg.attack_batch
+    attack = (lambda d: cfg.attack_weight * attack_loss(model.codecs, d[1][:n], batch["next_audio"][:n]).mean()) \
+        if cfg.attack_weight > 0 else None
     try:
-        diff, (lf, la) = edm_loss(model.denoiser, (batch["next_frame"], batch["next_audio"]), m.p_mean, m.p_std,
-                                  m.sigma_data, (1.0, cfg.audio_weight), gen, (frame_w, audio_w), **cond)
+        diff, (lf, la, *la_) = edm_loss(model.denoiser, (batch["next_frame"], batch["next_audio"]), m.p_mean, m.p_std,
+                                        m.sigma_data, (1.0, cfg.audio_weight), gen, (frame_w, audio_w), attack, **cond)
     finally:
         if hook is not None:
             hook.remove()
@@ -167,7 +174,8 @@ def _batch_loss(model: WorldModel, batch: dict[str, torch.Tensor], cfg: Dynamics
     lt = torch.nn.functional.binary_cross_entropy_with_logits(term.float(), batch["terminated"])
     lv = value_loss(model.value, batch["ctx_frames"][:, -1], batch["next_frame"], batch["value_next"])
     total = diff + cfg.head_weight * (lr_ + lt + lv) + cfg.state_weight * ls
-    return total, torch.stack([total, lf, la, lr_, lt, lv, ls]).detach().float()
+    lk = la_[0] / cfg.attack_weight if la_ else torch.zeros((), device=dev)  # logged unweighted
+    return total, torch.stack([total, lf, la, lr_, lt, lv, ls, lk]).detach().float()
 
 
 @torch.no_grad()
@@ -209,6 +217,12 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     check_motion_share(cfg.motion_share)  # before any latent is encoded
     check_motion_share(cfg.reentry_share, "reentry_share", "windows at which an actuated body comes back into view")
     check_unmarked_share(cfg.unmarked_share)
+    if cfg.attack_weight < 0:
+        raise ValueError(f"attack_weight weighs the attack loss and cannot be negative; got {cfg.attack_weight} "
+                         "(0 turns it off)")
+    if cfg.attack_weight > 0 and cfg.attack_batch < 1:
+        raise ValueError(f"attack_batch is how many windows of a batch the attack loss decodes; got {cfg.attack_batch}"
+                         " (16 is the default)")
     for name in ("change_weight", "audio_change_weight"):
         if getattr(cfg, name) < 0:
             raise ValueError(f"{name} is the extra loss weight of the latents that change and cannot be negative; "

@@ -659,6 +659,20 @@ def test_attack_loss_hears_a_missing_attack_and_trains_through_the_frozen_audio_
                            torch.Generator().manual_seed(0))[1] for w in (0.0, 2.0))
     k = LOSS_NAMES.index("attack")
     assert off[k] == 0 and on[k] > 0 and torch.isclose(on[0] - off[0], 2.0 * on[k])  # logged unweighted
-    for bad in ({"attack_weight": -1.0}, {"attack_weight": 1.0, "attack_batch": 0}):
+    for bad in ({"attack_weight": -1.0}, {"attack_weight": 1.0, "attack_batch": 0}, {"attack_sigma_max": 0.0}):
         with pytest.raises(ValueError, match="attack_"):
             train_dynamics([data], world, tmp_path / "bad", replace(cfg, **bad), progress=False)
+
+
+def test_attack_loss_counts_only_the_windows_noised_at_most_attack_sigma_max(tiny_world):
+    from worldsim.dynamics.latent_windows import LatentWindows
+
+    data, world = tiny_world
+    model = load_world_model(world)
+    batch = LatentWindows(sorted((world / "latents").glob("*.npz")), 4, split="all").sample(16, np.random.default_rng(0))
+    cfg = DynamicsTrainConfig(model=TINY, attack_weight=1.0, attack_batch=16)
+    k = LOSS_NAMES.index("attack")
+    part = lambda smax: _batch_loss(model, batch, replace(cfg, attack_sigma_max=smax),  # noqa: E731
+                                    torch.Generator().manual_seed(0))[1][k]
+    every, none, some = part(float("inf")), part(1e-9), part(0.5)  # the same noise levels each time (same seed)
+    assert every > 0 and none == 0 and some > 0 and not torch.isclose(some, every)

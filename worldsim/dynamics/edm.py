@@ -41,12 +41,12 @@ def edm_loss(model: Callable[..., tuple[torch.Tensor, ...]], clean: tuple[torch.
              p_mean: float = -0.4, p_std: float = 1.2, sigma_data: float = 1.0,
              weights: tuple[float, ...] | None = None, generator: torch.Generator | None = None,
              element_weights: tuple[torch.Tensor | None, ...] | None = None,
-             extra: Callable[[tuple[torch.Tensor, ...]], torch.Tensor] | None = None,
+             extra: Callable[[tuple[torch.Tensor, ...], torch.Tensor], torch.Tensor] | None = None,
              **cond: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
     """E[lambda(s) ||D(y + n; s) - y||^2], ln s ~ N(p_mean, p_std^2), lambda = (s^2 + sd^2) / (s sd)^2 (EDM eq. 2, 8).
 
     `weights` weigh the tensors of `clean`; `element_weights` (one per tensor, None for uniform) weigh their elements,
-    broadcast against the tensor, inside the squared error. `extra` maps the denoised tensors to a further loss
+    broadcast against the tensor, inside the squared error. `extra` maps the denoised tensors and sigma [B] to a further loss
     (a scalar, already weighted) added to the total and returned as the last part.
     """
     b = clean[0].shape[0]
@@ -63,7 +63,7 @@ def edm_loss(model: Callable[..., tuple[torch.Tensor, ...]], clean: tuple[torch.
     total = sum(w * p.mean() for w, p in zip(weights, parts))
     out = [p.mean().detach() for p in parts]
     if extra is not None:
-        more = extra(denoised)
+        more = extra(denoised, sigma)
         total = total + more
         out.append(more.detach())
     return total, out

@@ -59,6 +59,8 @@ class DynamicsTrainConfig:
     attack_weight: float = 0.0  # weight of the attack loss: the denoised audio, decoded, must match the real step's
     # 2 ms loudness envelope (log L1; see attack.py); 0 turns it off
     attack_batch: int = 16  # windows of each batch the attack loss decodes (the audio decoder is costly at 16 kHz)
+    attack_sigma_max: float = float("inf")  # only windows noised at most this much count in the attack loss (the
+    # last sampler steps, whose noisy input still holds the impact; at high noise the loss would favour silence)
     unmarked_share: float = 0.0  # share of windows whose context frames are re-rendered without the scene's markers
     # (Push's goal disc) while the anchor and the next frame keep them: the model learns to restore a lost marker
     checkpoint_every_s: float = 120.0
@@ -157,12 +159,19 @@ def _batch_loss(model: WorldModel, batch: dict[str, torch.Tensor], cfg: Dynamics
         if cfg.change_weight > 0 else None
     audio_w = change_weights(batch["ctx_audio"][:, -1], batch["next_audio"], cfg.audio_change_weight) \
         if cfg.audio_change_weight > 0 else None
-    n = cfg.attack_batch
-    attack = (lambda d: cfg.attack_weight * attack_loss(model.codecs, d[1][:n], batch["next_audio"][:n]).mean()) \
-        if cfg.attack_weight > 0 else None
+
+    def attack(d: tuple[torch.Tensor, ...], sigma: torch.Tensor) -> torch.Tensor:
+        """The weighted attack loss over up to attack_batch windows noised at most attack_sigma_max (no device sync)."""
+        under = sigma <= cfg.attack_sigma_max
+        pick = torch.argsort((~under).float() * b + torch.arange(b, device=dev))[:cfg.attack_batch]  # those first
+        w = under[pick].float()
+        per = attack_loss(model.codecs, d[1][pick], batch["next_audio"][pick])
+        return cfg.attack_weight * (per * w).sum() / w.sum().clamp_min(1.0)
+
     try:
         diff, (lf, la, *la_) = edm_loss(model.denoiser, (batch["next_frame"], batch["next_audio"]), m.p_mean, m.p_std,
-                                        m.sigma_data, (1.0, cfg.audio_weight), gen, (frame_w, audio_w), attack, **cond)
+                                        m.sigma_data, (1.0, cfg.audio_weight), gen, (frame_w, audio_w),
+                                        attack if cfg.attack_weight > 0 else None, **cond)
     finally:
         if hook is not None:
             hook.remove()
@@ -223,6 +232,9 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     if cfg.attack_weight > 0 and cfg.attack_batch < 1:
         raise ValueError(f"attack_batch is how many windows of a batch the attack loss decodes; got {cfg.attack_batch}"
                          " (16 is the default)")
+    if cfg.attack_sigma_max <= 0:
+        raise ValueError(f"attack_sigma_max is the most noise a window may have to count in the attack loss; got "
+                         f"{cfg.attack_sigma_max} (inf, the default, counts every window)")
     for name in ("change_weight", "audio_change_weight"):
         if getattr(cfg, name) < 0:
             raise ValueError(f"{name} is the extra loss weight of the latents that change and cannot be negative; "

@@ -166,6 +166,14 @@ def test_evaluate_dynamics_writes_the_report_keys_and_plot(tiny_world, tmp_path)
     kinds = report["onset_recall_by_kind"]
     assert set(kinds) == {"first_contact", "sustained"}
     assert all(0.0 <= v["recall"] <= 1.0 and 0.0 <= v["real_audio_recall"] <= 1.0 for v in kinds.values())
+    from worldsim.dynamics.evaluate import evaluate_dynamics
+
+    assert report["sampler"] == "euler"
+    heun = evaluate_dynamics(run, [data], tmp_path / "heun.json", horizon=4, max_episodes=1, pairs=0,
+                             progress=False, sampler="heun")
+    assert heun["sampler"] == "heun" and heun["psnr"] != report["psnr"]  # another sampler, other samples
+    with pytest.raises(ValueError, match="sampler"):
+        evaluate_dynamics(run, [data], tmp_path / "bad.json", sampler="ddim", progress=False)
 
 
 def test_training_on_imagined_context_runs_and_replaces_the_newest_context_step(tiny_run, tmp_path):

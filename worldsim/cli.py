@@ -120,7 +120,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
         report = evaluate_dynamics(args.run, args.data, args.out, horizon=args.horizon, max_episodes=args.episodes,
                                    denoising_steps=args.denoising_steps, pairs=args.pairs,
-                                   reencode=not args.no_reencode, guidance=args.guidance)
+                                   reencode=not args.no_reencode, guidance=args.guidance, sampler=args.sampler)
         print(json.dumps({k: report[k] for k in ("next_step_psnr", "onset_f1", "mel_l1", "reward_mae",
                                                   "action_following")}, indent=2))
         print(f"report: {args.out}, plot: {Path(args.out).with_suffix('.png')}")
@@ -408,6 +408,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="sampler steps per imagined step (default 3 for dynamics and policies, 1 for candidates, "
                          "as the planners use; a distilled run: its own)")
     ev.add_argument("--pairs", type=int, default=20, help="dynamics: action-following pairs (default 20)")
+    ev.add_argument("--sampler", choices=["euler", "heun"], default="euler",
+                    help="dynamics: EDM sampler of the imagined steps (heun: 2 denoiser passes a step but the last)")
     ev.add_argument("--no-reencode", action="store_true",
                     help="dynamics: keep the sampled latents as context instead of re-encoding each imagined step")
     ev.add_argument("--guidance", type=float, default=1.0,

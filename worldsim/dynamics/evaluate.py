@@ -17,6 +17,7 @@ from ..evaluation.metrics import (event_steps, f1, first_contact_steps, mel_l1, 
                                   step_onsets)
 from ..evaluation.report import write_json
 from .model import WorldModel, load_world_model
+from .samplers import SAMPLERS
 
 AUDIO_HORIZON = 8  # onset F1 and mel L1 are scored over 8-step open-loop rollouts
 
@@ -34,8 +35,8 @@ def _episodes(data: list[str | Path], max_episodes: int | None) -> list[tuple[di
 
 @torch.no_grad()
 def rollout_open_loop(model: WorldModel, ep: dict[str, np.ndarray], starts: list[int], actions: np.ndarray,
-                      denoising_steps: int, generator: torch.Generator,
-                      reencode: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                      denoising_steps: int, generator: torch.Generator, reencode: bool = True,
+                      sampler: str = "euler") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """From real context ending at each start, imagine len(actions[0]) steps; return frames, audio, rewards."""
     k = model.context
     idx = np.stack([np.maximum(np.arange(t - k + 1, t + 1), 0) for t in starts])
@@ -47,8 +48,8 @@ def rollout_open_loop(model: WorldModel, ep: dict[str, np.ndarray], starts: list
                          "odometry": torch.from_numpy(np.stack([ep["actions"][:t].sum(0) for t in starts]).astype(np.float32))})
     frames, audio, rewards = [], [], []
     for h in range(actions.shape[1]):
-        obs, reward, _, state = model.step(state, torch.from_numpy(actions[:, h]), denoising_steps, generator=generator,
-                                         reencode=reencode)
+        obs, reward, _, state = model.step(state, torch.from_numpy(actions[:, h]), denoising_steps, sampler,
+                                         generator=generator, reencode=reencode)
         frames.append(obs["image"].cpu().numpy())
         audio.append(obs["audio"].cpu().numpy())
         rewards.append(reward.cpu().numpy())
@@ -102,7 +103,8 @@ def _real_rollout(env_info: dict, meta: dict, ep: dict, t0: int, actions: np.nda
 
 
 def action_following(model: WorldModel, episodes: list, pairs: int, horizon: int, denoising_steps: int,
-                     generator: torch.Generator, reencode: bool = True, progress: bool = True) -> float:
+                     generator: torch.Generator, reencode: bool = True, progress: bool = True,
+                     sampler: str = "euler") -> float:
     """Fraction of pairs where the rollout imagined under A is closer (foreground PSNR) to real-under-A than to real-under-B.
 
     A: the logged actions from t0; B: the same actions mirrored (-A), a clearly different motion.
@@ -114,7 +116,7 @@ def action_following(model: WorldModel, episodes: list, pairs: int, horizon: int
         a = ep["actions"][t0:t0 + horizon]
         if len(a) < horizon:
             continue
-        imagined, _, _ = rollout_open_loop(model, ep, [t0], a[None], denoising_steps, generator, reencode)
+        imagined, _, _ = rollout_open_loop(model, ep, [t0], a[None], denoising_steps, generator, reencode, sampler)
         real_a, mask_a = _real_rollout(env_info, meta, ep, t0, a)
         real_b, mask_b = _real_rollout(env_info, meta, ep, t0, -a)
         mask = mask_a | mask_b
@@ -126,8 +128,10 @@ def action_following(model: WorldModel, episodes: list, pairs: int, horizon: int
 def evaluate_dynamics(run: str | Path, data: list[str | Path], out: str | Path, horizon: int = 16,
                       starts_per_episode: int = 4, max_episodes: int | None = 20, denoising_steps: int = 3,
                       pairs: int = 20, seed: int = 0, reencode: bool = True, progress: bool = True,
-                      guidance: float = 1.0) -> dict[str, Any]:
+                      guidance: float = 1.0, sampler: str = "euler") -> dict[str, Any]:
     """Open-loop metrics per horizon step on val episodes; JSON report at `out` and a PSNR-vs-horizon PNG beside it."""
+    if sampler not in SAMPLERS:
+        raise ValueError(f"unknown sampler {sampler!r}; choose one of {sorted(SAMPLERS)}")
     model = load_world_model(run)
     model.guidance = guidance
     gen = torch.Generator().manual_seed(seed)
@@ -145,7 +149,7 @@ def evaluate_dynamics(run: str | Path, data: list[str | Path], out: str | Path, 
         T = len(ep["actions"])
         starts = sorted({int(s) for s in np.linspace(k - 1, T - H, starts_per_episode).round()} - {-1})
         acts = np.stack([ep["actions"][t:t + H] for t in starts])
-        frames, audio, rewards = rollout_open_loop(model, ep, starts, acts, denoising_steps, gen, reencode)
+        frames, audio, rewards = rollout_open_loop(model, ep, starts, acts, denoising_steps, gen, reencode, sampler)
         for j, t in enumerate(starts):
             real = ep["frames"][t + 1:t + 1 + H].astype(np.float64)
             mask = ep["masks"][t + 1:t + 1 + H][..., None]
@@ -170,7 +174,7 @@ def evaluate_dynamics(run: str | Path, data: list[str | Path], out: str | Path, 
             reward_err.append(np.abs(rewards[j] - ep["rewards"][t:t + H]).mean())
     to_psnr = lambda s, n: (10 * np.log10(255.0**2 / np.maximum(s / np.maximum(n, 1), 1e-10))).tolist()  # noqa: E731
     report = {
-        "run": str(run), "data": [str(d) for d in data], "episodes": len(episodes), "denoising_steps": denoising_steps,
+        "run": str(run), "data": [str(d) for d in data], "episodes": len(episodes), "denoising_steps": denoising_steps, "sampler": sampler,
         "reencode": reencode, "guidance": guidance, "horizon": list(range(1, H + 1)),
         "psnr": to_psnr(sq["m"], cnt["n"]), "psnr_foreground": to_psnr(sq["mf"], cnt["nf"]),
         "baseline_psnr": to_psnr(sq["b"], cnt["n"]), "baseline_psnr_foreground": to_psnr(sq["bf"], cnt["nf"]),
@@ -179,7 +183,7 @@ def evaluate_dynamics(run: str | Path, data: list[str | Path], out: str | Path, 
                                      "real_audio_recall": v[1] / max(v[2], 1)} for k, v in heard.items()},
         "mel_l1": float(np.mean(mel)), "reward_mae": float(np.mean(reward_err)),
         "action_following": action_following(model, episodes, pairs, 8, denoising_steps, gen, reencode,
-                                             progress) if pairs else None,
+                                             progress, sampler) if pairs else None,
     }
     report["next_step_psnr"] = report["psnr"][0]
     report["foreground_gain_db"] = [a - b for a, b in zip(report["psnr_foreground"], report["baseline_psnr_foreground"])]

@@ -28,8 +28,9 @@ def attack_loss(codecs: Codecs, denoised: torch.Tensor, clean: torch.Tensor) -> 
     """Mean |envelope_db(decode(denoised)) - envelope_db(decode(clean))| / 20, per window [B] (log-loudness L1 in
     units of 20 dB, so that an impact's 36 dB attack missing weighs about 1).
 
-    The MSE of EDM averages an impact whose moment is uncertain into a faint sound; an L1 on the log envelope
-    rewards committing to the attack where it is likely (a median, not a mean, of the loudness).
+    The MSE of EDM averages an impact whose moment is uncertain into a faint sound; an L1 on the log envelope asks
+    for the median loudness instead. Measured (docs/measured.md): where the moment is uncertain that median is
+    silence, and the fine-tuned model heard fewer impacts, not more.
     """
     with torch.no_grad():
         target = envelope_db(codecs.decode_audio(clean.float()))

@@ -46,8 +46,8 @@ def edm_loss(model: Callable[..., tuple[torch.Tensor, ...]], clean: tuple[torch.
     """E[lambda(s) ||D(y + n; s) - y||^2], ln s ~ N(p_mean, p_std^2), lambda = (s^2 + sd^2) / (s sd)^2 (EDM eq. 2, 8).
 
     `weights` weigh the tensors of `clean`; `element_weights` (one per tensor, None for uniform) weigh their elements,
-    broadcast against the tensor, inside the squared error. `extra` maps the denoised tensors and sigma [B] to a further loss
-    (a scalar, already weighted) added to the total and returned as the last part.
+    broadcast against the tensor, inside the squared error. `extra` maps the denoised tensors and sigma [B] to a
+    further loss (a scalar, already weighted) added to the total and returned as the last part.
     """
     b = clean[0].shape[0]
     dev = clean[0].device

@@ -174,8 +174,8 @@ def evaluate_dynamics(run: str | Path, data: list[str | Path], out: str | Path, 
             reward_err.append(np.abs(rewards[j] - ep["rewards"][t:t + H]).mean())
     to_psnr = lambda s, n: (10 * np.log10(255.0**2 / np.maximum(s / np.maximum(n, 1), 1e-10))).tolist()  # noqa: E731
     report = {
-        "run": str(run), "data": [str(d) for d in data], "episodes": len(episodes), "denoising_steps": denoising_steps, "sampler": sampler,
-        "reencode": reencode, "guidance": guidance, "horizon": list(range(1, H + 1)),
+        "run": str(run), "data": [str(d) for d in data], "episodes": len(episodes), "denoising_steps": denoising_steps,
+        "sampler": sampler, "reencode": reencode, "guidance": guidance, "horizon": list(range(1, H + 1)),
         "psnr": to_psnr(sq["m"], cnt["n"]), "psnr_foreground": to_psnr(sq["mf"], cnt["nf"]),
         "baseline_psnr": to_psnr(sq["b"], cnt["n"]), "baseline_psnr_foreground": to_psnr(sq["bf"], cnt["nf"]),
         "onset_f1": f1(tp, fp, fn), "onset_counts": {"tp": tp, "fp": fp, "fn": fn}, "audio_horizon": min(AUDIO_HORIZON, H),

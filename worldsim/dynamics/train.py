@@ -57,7 +57,7 @@ class DynamicsTrainConfig:
     # to the next (where things move and touch); 0 weighs every cell alike (see change_weights)
     audio_change_weight: float = 0.0  # the same for the audio latent, per window: steps whose sound changes (impacts)
     attack_weight: float = 0.0  # weight of the attack loss: the denoised audio, decoded, must match the real step's
-    # 2 ms loudness envelope (log L1; see attack.py); 0 turns it off
+    # 2 ms loudness envelope (log L1; see attack.py); 0 turns it off (measured: no more impacts heard, docs/measured.md)
     attack_batch: int = 16  # windows of each batch the attack loss decodes (the audio decoder is costly at 16 kHz)
     attack_sigma_max: float = float("inf")  # only windows noised at most this much count in the attack loss (the
     # last sampler steps, whose noisy input still holds the impact; at high noise the loss would favour silence)

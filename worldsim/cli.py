@@ -408,7 +408,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="sampler steps per imagined step (default 3 for dynamics and policies, 1 for candidates, "
                          "as the planners use; a distilled run: its own)")
     ev.add_argument("--pairs", type=int, default=20, help="dynamics: action-following pairs (default 20)")
-    ev.add_argument("--sampler", choices=["euler", "heun"], default="euler",
+    ev.add_argument("--sampler", choices=["euler", "heun"], default="euler",  # samplers.SAMPLERS (torch-free here)
                     help="dynamics: EDM sampler of the imagined steps (heun: 2 denoiser passes a step but the last)")
     ev.add_argument("--no-reencode", action="store_true",
                     help="dynamics: keep the sampled latents as context instead of re-encoding each imagined step")

@@ -62,10 +62,14 @@ class Codecs(nn.Module):
         """float [B, 800] -> normalised latents [B, D]."""
         return (self.audio_enc(audio.to(self.device)) - self.audio_mean) / self.audio_std
 
+    def decode_audio_ungated(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Normalised latents -> (float audio [B, 800] in [-1, 1] before the silence gate, gate logit [B])."""
+        wave, gate = self.audio_dec(z * self.audio_std + self.audio_mean)
+        return wave.clamp(-1.0, 1.0), gate
+
     def decode_audio(self, z: torch.Tensor) -> torch.Tensor:
         """Normalised latents -> float audio [B, 800] in [-1, 1], exact zeros where the gate is shut."""
-        wave, gate = self.audio_dec(z * self.audio_std + self.audio_mean)
-        return gated(wave, gate).clamp(-1.0, 1.0)
+        return gated(*self.decode_audio_ungated(z))
 
     @torch.no_grad()
     def fit_latent_stats(self, frames: np.ndarray, audio: np.ndarray, batch: int = 256) -> None:

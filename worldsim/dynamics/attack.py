@@ -19,9 +19,9 @@ def envelope_db(wave: torch.Tensor) -> torch.Tensor:
 def soft_decoded_audio(codecs: Codecs, z: torch.Tensor) -> torch.Tensor:
     """Normalised audio latents [B, D] -> waveforms [B, 800] as inference decodes them (the silence gate shut or
     open), with the gate's gradient taken from its sigmoid (a straight-through estimator, Bengio et al. 2013)."""
-    wave, gate = codecs.audio_dec(z.float() * codecs.audio_std + codecs.audio_mean)
+    wave, gate = codecs.decode_audio_ungated(z.float())
     soft = torch.sigmoid(gate)
-    return (wave.clamp(-1.0, 1.0) * ((gate > 0).float() + soft - soft.detach())[:, None])
+    return wave * ((gate > 0).float() + soft - soft.detach())[:, None]
 
 
 def attack_loss(codecs: Codecs, denoised: torch.Tensor, clean: torch.Tensor) -> torch.Tensor:

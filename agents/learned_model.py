@@ -26,7 +26,7 @@ class LearnedModel:
         self.wm, self.denoising_steps, self.seed = model, denoising_steps, seed
         self.reencode = reencode
         self.value_weight = value_weight
-        self._hist: deque = deque(maxlen=model.context)
+        self._hist: deque = deque(maxlen=model.audio_context)  # Ka >= K steps: the frames use the last K
         self._state: LatentState | None = None
         self._first: torch.Tensor | None = None
         self._odometry = np.zeros(model.config.unet.action_dim, np.float32)  # the episode's actions, summed
@@ -41,18 +41,20 @@ class LearnedModel:
         return self._state
 
     def observe(self, obs: dict[str, Any], action: np.ndarray | None) -> None:
-        """Append the real step; before K steps exist the first one is repeated (as in training)."""
+        """Append the real step; before K (Ka) steps exist the first one is repeated (as in training)."""
         a = np.zeros(self.wm.config.unet.action_dim, np.float32) if action is None else np.asarray(action, np.float32)
         step = (np.asarray(obs["image"], np.uint8), np.asarray(obs["audio"], np.float32), a)
         if action is None:
             self._hist.clear()
-            self._hist.extend([step] * self.wm.context)
+            self._hist.extend([step] * self.wm.audio_context)
             self._first = torch.from_numpy(step[0])[None]  # the episode's first frame: the anchor of models with one
             self._odometry = np.zeros_like(a)
         else:
             self._hist.append(step)
             self._odometry = self._odometry + np.clip(a, -1.0, 1.0)
+        k = self.wm.context
         frames, audio, actions = (torch.from_numpy(np.stack([s[i] for s in self._hist]))[None] for i in range(3))
+        frames, actions = frames[:, -k:], actions[:, -k:]
         with torch.no_grad():
             self._state = self.wm.reset({"frames": frames.to(self.wm.device), "audio": audio.to(self.wm.device),
                                          "actions": actions.to(self.wm.device), "anchor": self._first,

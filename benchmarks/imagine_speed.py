@@ -30,7 +30,7 @@ def imagined_rate(run: str, batch: int, denoising_steps: int, steps: int, decode
     gen = torch.Generator().manual_seed(0)
     from worldsim.dynamics.model import LatentState
 
-    state = LatentState(torch.randn(batch, k, c, h, w), torch.randn(batch, k, d),
+    state = LatentState(torch.randn(batch, k, c, h, w), torch.randn(batch, model.audio_context, d),
                         torch.zeros(batch, k, model.config.unet.action_dim),
                         torch.randn(batch, c, h, w) if model.config.unet.anchor else None)
     act = torch.zeros(batch, model.config.unet.action_dim)

@@ -684,3 +684,50 @@ def test_attack_loss_counts_only_the_windows_noised_at_most_attack_sigma_max(tin
                                     torch.Generator().manual_seed(0))[1][k]
     every, none, some = part(float("inf")), part(1e-9), part(0.5)  # the same noise levels each time (same seed)
     assert every > 0 and none == 0 and some > 0 and not torch.isclose(some, every)
+
+
+def test_a_longer_audio_context_widens_a_trained_model_that_then_imagines_as_before_and_learns_to_listen(
+        tiny_world, tmp_path):
+    import shutil
+
+    from worldsim.dynamics.latent_windows import LatentWindows
+
+    data, world = tiny_world
+    caches = sorted((world / "latents").glob("*.npz"))
+    short, long = LatentWindows(caches, 4, split="all"), LatentWindows(caches, 4, split="all", audio_context=8)
+    rows = np.array([0, 3, 12])
+    a, b = short.get(rows), long.get(rows)
+    assert b["ctx_audio"].shape[1] == 8 and torch.equal(b["ctx_audio"][:, 4:], a["ctx_audio"])
+    assert torch.equal(b["ctx_frames"], a["ctx_frames"])  # frames keep K = 4
+    first = torch.from_numpy(long.audio[long.index[0, 2]].astype(np.float32))
+    assert torch.equal(b["ctx_audio"][0], first.expand(8, -1))  # before the episode: its first step repeated
+    with pytest.raises(ValueError, match="audio_context"):
+        LatentWindows(caches, 4, split="all", audio_context=2)
+
+    run = tmp_path / "wide"
+    shutil.copytree(world, run)
+    wide_cfg = replace(TINY, unet=replace(TINY.unet, audio_context=8))
+    cfg = DynamicsTrainConfig(model=wide_cfg, batch=8, steps=5, warmup=2, checkpoint_every_s=1e9)  # no new step
+    train_dynamics([data], run, run, cfg, progress=False)  # widens the saved model in place
+    old, new = load_world_model(world), load_world_model(run)
+    assert new.audio_context == 8 and new.context == 4 and old.audio_context == 4
+    frames = torch.randint(0, 255, (2, 4, 64, 64, 3), dtype=torch.uint8, generator=torch.Generator().manual_seed(1))
+    audio = torch.randn(2, 8, 800, generator=torch.Generator().manual_seed(2)) * 0.1
+    ctx = {"frames": frames, "audio": audio[:, 4:], "actions": torch.zeros(2, 4, 2)}
+    s_old, s_new = old.reset(ctx), new.reset({**ctx, "audio": audio})
+    assert s_new.audio.shape[1] == 8 and torch.equal(new.reset(ctx).audio[:, 0], s_new.audio[:, 4])  # K padded
+    act = torch.full((2, 2), 0.4)
+    z_old, z_new = (m.imagine(s, act, 2, generator=torch.Generator().manual_seed(0))[1:3]
+                    for m, s in ((old, s_old), (new, s_new)))
+    for p, q in zip(z_old, z_new):  # the older sounds enter at zero weight: the same samples
+        assert torch.allclose(p, q, atol=1e-5)
+    with pytest.raises(ValueError, match="Ka=8"):
+        new.reset({**ctx, "audio": audio[:, :6]})
+
+    train_dynamics([data], run, run, replace(cfg, steps=8), progress=False)  # fine-tuning: the new inputs learn
+    w = load_world_model(run).denoiser.backbone.audio_map.weight
+    d = new.codecs.latent_shape()[1]
+    assert w[:, d:5 * d].abs().sum() > 0  # the four older sounds' columns are no longer zero
+    with pytest.raises(ValueError, match="audio_context"):
+        train_dynamics([data], run, tmp_path / "bad", replace(cfg, model=replace(
+            TINY, unet=replace(TINY.unet, context=4, audio_context=3))), progress=False)

@@ -161,9 +161,9 @@ def distill(teacher_run: str | Path, data: list[str | Path], out: str | Path, cf
     teacher = load_world_model(teacher_run, dev).requires_grad_(False)
     caches = [encode_dataset(out, d, progress=progress, device=dev) for d in data]
     k = teacher.context
-    windows = LatentWindows(caches, k, split="train")
+    windows = LatentWindows(caches, k, split="train", audio_context=teacher.audio_context)
     try:
-        val = LatentWindows(caches, k, split="val")
+        val = LatentWindows(caches, k, split="val", audio_context=teacher.audio_context)
     except ValueError:
         val = windows  # too few episodes for a validation split
     val_batch = {key: v.to(dev) for key, v in val.sample(cfg.val_windows, np.random.default_rng(12345)).items()}

@@ -1,4 +1,4 @@
-"""One-step training windows over cached latents: K context steps, the action, and the next step."""
+"""One-step training windows over cached latents: K context steps (Ka of audio), the action, and the next step."""
 
 from __future__ import annotations
 
@@ -53,7 +53,8 @@ class LatentWindows:
     def __init__(self, caches: list[str | Path], context: int, split: str = "train", val_every: int = 10,
                  weights: list[float] | None = None, gamma: float = 0.9, motion_share: float = 0.0,
                  motion_threshold: float = 0.002, with_state: bool = False, unmarked_share: float = 0.0,
-                 reentry_share: float = 0.0, in_view: Callable[[np.ndarray], np.ndarray] | None = None) -> None:
+                 reentry_share: float = 0.0, in_view: Callable[[np.ndarray], np.ndarray] | None = None,
+                 audio_context: int = 0) -> None:
         check_motion_share(motion_share)
         check_motion_share(reentry_share, "reentry_share", "windows at which an actuated body comes back into view")
         if motion_share + reentry_share >= 1.0:
@@ -65,7 +66,10 @@ class LatentWindows:
         check_unmarked_share(unmarked_share)
         if weights is not None and (len(weights) != len(caches) or min(weights) < 0 or sum(weights) <= 0):
             raise ValueError(f"weights must be one non-negative number per cache with a positive sum, got {weights}")
-        self.context = context
+        if audio_context and audio_context < context:
+            raise ValueError(f"audio_context is how many past audio latents a window holds, at least the context "
+                             f"K={context} (0: K); got {audio_context}")
+        self.context, self.audio_context = context, audio_context or context
         frames, audio, actions, rewards, terminated, values, motion, state = [], [], [], [], [], [], [], []
         unmarked = []
         starts = []  # (latent index of t0, action index of t0, first latent index of the episode), over all caches
@@ -147,13 +151,14 @@ class LatentWindows:
         lat = np.maximum(lat, first)
         act = at - (zt - lat)  # action index that led to each context step is that minus one
         prev = np.where(valid[..., None], self.actions[np.maximum(act - 1, 0)], 0.0)
+        lat_audio = np.maximum(zt + np.arange(1 - self.audio_context, 1)[None], first)  # the last Ka sounds
         zt, at = zt[:, 0], at[:, 0]
         ctx = self.frames[lat]
         if unmarked is not None and unmarked.any():
             if self.unmarked is None:
                 raise ValueError("these windows hold no unmarked frames; build them with unmarked_share > 0")
             ctx[unmarked] = self.unmarked[lat[unmarked]]
-        out = {"ctx_frames": ctx, "ctx_audio": self.audio[lat], "ctx_actions": prev,
+        out = {"ctx_frames": ctx, "ctx_audio": self.audio[lat_audio], "ctx_actions": prev,
                "action": self.actions[at], "next_frame": self.frames[zt + 1], "next_audio": self.audio[zt + 1],
                "reward": self.rewards[at], "terminated": self.terminated[at], "value_next": self.values[at],
                "anchor": self.frames[first[:, 0]],  # the episode's first frame

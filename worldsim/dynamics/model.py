@@ -15,7 +15,7 @@ from ..codecs.model import Codecs, load_codecs
 from .edm import EDMPrecond
 from .heads import StateProbe, ValueHead, make_reward_head
 from .samplers import SAMPLERS, karras_sigmas
-from .unet import DenoiserUNet, UNetConfig
+from .unet import DenoiserUNet, UNetConfig, audio_steps
 
 NO_CONTEXT_NOISE = 1e-3  # the context-noise level given to the model at inference (clean context)
 NULL_ACTION = 3.0  # every coordinate of the "no action given" input, outside the action box [-1, 1]
@@ -54,10 +54,10 @@ class DynamicsConfig:
 
 @dataclass
 class LatentState:
-    """The last K steps of a batch of imagined (or real) trajectories, in latent space."""
+    """The last K steps of a batch of imagined (or real) trajectories, in latent space (and the last Ka sounds)."""
 
     frames: torch.Tensor  # [B, K, C, h, w]
-    audio: torch.Tensor  # [B, K, D]
+    audio: torch.Tensor  # [B, Ka, D]: Ka = WorldModel.audio_context >= K
     actions: torch.Tensor  # [B, K, A]: the action that led to each context step (zeros before the start)
     anchor: torch.Tensor | None = None  # [B, C, h, w]: a real frame of the episode (its first), for models with an anchor
     odometry: torch.Tensor | None = None  # [B, A]: sum of the episode's actions up to the newest step (models with one)
@@ -117,6 +117,17 @@ class WorldModel(nn.Module):
     def context(self) -> int:
         return self.config.unet.context
 
+    @property
+    def audio_context(self) -> int:
+        """Ka, how many past audio latents a state holds (K unless the model hears a longer audio history)."""
+        return audio_steps(self.config.unet)
+
+    def pad_audio(self, audio: torch.Tensor) -> torch.Tensor:
+        """Audio [B, k, ...] of k <= Ka steps, its first step repeated in front up to Ka (as training windows are
+        at an episode's start)."""
+        missing = self.audio_context - audio.shape[1]
+        return torch.cat([audio[:, :1].expand(-1, missing, *audio.shape[2:]), audio], 1) if missing > 0 else audio
+
     def cond(self, state: LatentState, action: torch.Tensor, ctx_noise: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """Conditioning tensors of the denoiser for one step from `state` under `action`."""
         b = action.shape[0]
@@ -138,12 +149,13 @@ class WorldModel(nn.Module):
     @torch.no_grad()
     def encode_context(self, frames: torch.Tensor, audio: torch.Tensor, actions: torch.Tensor,
                        anchor: torch.Tensor | None = None, odometry: torch.Tensor | None = None) -> LatentState:
-        """uint8 frames [B, K, H, W, 3], audio [B, K, 800], actions [B, K, A] (and an anchor frame [B, H, W, 3],
+        """uint8 frames [B, K, H, W, 3], audio [B, k, 800] (k <= Ka steps; fewer are padded by `pad_audio`),
+        actions [B, K, A] (and an anchor frame [B, H, W, 3],
         by default the first context frame, and the odometry [B, A], the sum of all the episode's actions up to the
         newest step, by default the sum of the context's actions, for models that use them) -> LatentState."""
         b, k = frames.shape[:2]
         zf = self.codecs.encode_frames(frames.flatten(0, 1)).view(b, k, *self.codecs.latent_shape()[0])
-        za = self.codecs.encode_audio(audio.flatten(0, 1).float()).view(b, k, -1)
+        za = self.pad_audio(self.codecs.encode_audio(audio.flatten(0, 1).float()).view(b, audio.shape[1], -1))
         z_anchor = None
         if self.config.unet.anchor:
             z_anchor = zf[:, 0] if anchor is None else self.codecs.encode_frames(anchor.to(frames.device))
@@ -154,14 +166,16 @@ class WorldModel(nn.Module):
         return LatentState(zf, za, actions.float().to(zf.device), z_anchor, odo)
 
     def reset(self, context: dict[str, torch.Tensor]) -> LatentState:
-        """Start B trajectories from real context: dict with `frames`, `audio`, `actions` of the last K steps, and
-        optionally `anchor`, the episode's first frame [B, H, W, 3] (default: the first context frame), and
-        `odometry`, the sum of the episode's actions so far [B, A] (default: the context's, right at an episode's
-        start; pass it when the context comes from later in an episode)."""
-        k = self.context
+        """Start B trajectories from real context: dict with `frames`, `audio`, `actions` of the last K steps (`audio`
+        may hold the last Ka = audio_context steps; K are padded as at an episode's start), and optionally `anchor`,
+        the episode's first frame [B, H, W, 3] (default: the first context frame), and `odometry`, the sum of the
+        episode's actions so far [B, A] (default: the context's, right at an episode's start; pass it, and Ka steps
+        of audio, when the context comes from later in an episode)."""
+        k, ka = self.context, self.audio_context
         for key in ("frames", "audio", "actions"):
-            if key not in context or context[key].shape[1] != k:
-                raise ValueError(f"context[{key!r}] must hold the last K={k} steps, [B, {k}, ...]")
+            if key not in context or context[key].shape[1] != k and not (key == "audio" and context[key].shape[1] == ka):
+                also = f" (or, for audio, the last Ka={ka})" if key == "audio" and ka != k else ""
+                raise ValueError(f"context[{key!r}] must hold the last K={k} steps{also}, [B, {k}, ...]")
         anchor = context.get("anchor")
         if anchor is not None and tuple(anchor.shape) != (context["frames"].shape[0], *context["frames"].shape[2:]):
             raise ValueError(f"context['anchor'] must be one frame per trajectory, [B, H, W, 3]; got {tuple(anchor.shape)}")

@@ -28,7 +28,8 @@ from .edm import edm_loss
 from .heads import value_loss
 from .latent_windows import LatentWindows, check_motion_share, check_unmarked_share
 from .model import NULL_ACTION, DynamicsConfig, LatentState, WorldModel
-from .unet import UNetConfig
+from .unet import UNetConfig, audio_steps
+from .widen import widen_audio_context
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,7 @@ def _log_rollout(tb: SummaryWriter, model: WorldModel, windows: LatentWindows, s
     seq = windows.sequence(0, 0, k - 1 + horizon)
     dev = model.device
     acts = torch.cat([torch.zeros(1, seq["actions"].shape[1]), seq["actions"][: k - 1]])
-    state = LatentState(seq["frames"][None, :k].to(dev), seq["audio"][None, :k].to(dev), acts[None].to(dev),
+    state = LatentState(seq["frames"][None, :k].to(dev), model.pad_audio(seq["audio"][None, :k].to(dev)), acts[None].to(dev),
                         seq["frames"][None, 0].to(dev), acts[None].sum(1).to(dev))  # an episode's start: its first
     # frame anchors, the context's actions are all it did (models that use them)
     gen = torch.Generator(device=dev).manual_seed(0)
@@ -239,6 +240,9 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
         if getattr(cfg, name) < 0:
             raise ValueError(f"{name} is the extra loss weight of the latents that change and cannot be negative; "
                              f"got {getattr(cfg, name)} (0 turns it off; 2 is the measured setting)")
+    if cfg.model.unet.audio_context and cfg.model.unet.audio_context < cfg.model.unet.context:
+        raise ValueError(f"model.unet.audio_context is how many past audio latents the denoiser hears, at least the "
+                         f"context K={cfg.model.unet.context} (0: K); got {cfg.model.unet.audio_context}")
     if cfg.state_weight < 0:
         raise ValueError(f"state_weight weighs the state-probe loss and cannot be negative; got {cfg.state_weight}")
     run, codecs_run = Path(run), Path(codecs_run)
@@ -259,6 +263,10 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     if payload is not None and "distill" in payload:
         raise ValueError(f"{ckpt_path} is a distilled student of {payload['distill']['teacher']}: the EDM loss would "
                          "train its few-step sampling away; train the teacher (or a new --out) and distil it again")
+    if payload is not None and cfg.model.unet.audio_context > audio_steps(UNetConfig(**payload["config"]["unet"])):
+        payload = widen_audio_context(payload, cfg.model.unet.audio_context)  # a fine-tune that hears further back
+        print(f"{run}: the denoiser now hears {cfg.model.unet.audio_context} past audio latents (the older ones "
+              "start at zero weight; a fresh optimiser)")
     if payload is not None:
         cfg = _keep_saved_model(cfg, payload, run)  # before the windows: their value targets use the run's discount
     if cfg.unmarked_share > 0 and not cfg.model.unet.anchor:
@@ -266,7 +274,8 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
                          "set model.unet.anchor=true as well (a new run: the anchor is part of the denoiser)")
     encode = add_unmarked if cfg.unmarked_share > 0 else encode_dataset
     caches = [encode(run, x, progress=progress, device=dev) for x in data]
-    windows = LatentWindows(caches, cfg.model.unet.context, split="train", weights=data_weights,
+    u = cfg.model.unet
+    windows = LatentWindows(caches, u.context, split="train", weights=data_weights, audio_context=u.audio_context,
                             gamma=cfg.model.value_gamma, motion_share=cfg.motion_share,
                             motion_threshold=cfg.motion_threshold, with_state=cfg.state_weight > 0,
                             unmarked_share=cfg.unmarked_share, reentry_share=cfg.reentry_share,
@@ -278,7 +287,7 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
         print(f"{windows.moving_fraction:.1%} of the training windows move an object by > {cfg.motion_threshold} m; "
               f"they make {cfg.motion_share:.0%} of each batch")
     try:
-        val = LatentWindows(caches, cfg.model.unet.context, split="val", gamma=cfg.model.value_gamma)
+        val = LatentWindows(caches, u.context, split="val", gamma=cfg.model.value_gamma, audio_context=u.audio_context)
     except ValueError:
         val = windows  # too few episodes for a validation split: show training episodes
     unet = UNetConfig(**{**asdict(cfg.model.unet), "frame_channels": c, "audio_dim": d, "latent_size": h,

@@ -143,9 +143,9 @@ def train_heads(data: list[str | Path], run: str | Path, cfg: HeadsTrainConfig, 
     dev = pick_device(device)
     load_codecs(run, dev)  # fails clearly on a run without codecs before any encoding starts
     caches = [encode_dataset(run, x, progress=progress, device=dev) for x in data]
-    windows = LatentWindows(caches, u.context, split="train", gamma=cfg.value_gamma)
+    windows = LatentWindows(caches, u.context, split="train", gamma=cfg.value_gamma, audio_context=u.audio_context)
     try:
-        val = LatentWindows(caches, u.context, split="val", gamma=cfg.value_gamma)
+        val = LatentWindows(caches, u.context, split="val", gamma=cfg.value_gamma, audio_context=u.audio_context)
     except ValueError:
         val = windows  # too few episodes for a validation split
     before = reward_mae(_old_heads(payload, shape, dev), val, dev)

@@ -22,6 +22,8 @@ class UNetConfig:
     audio_dim: int = 32  # D of the audio latent
     action_dim: int = 2  # A
     context: int = 4  # K past steps
+    audio_context: int = 0  # past audio latents heard (>= context; 0: the same K), so the rhythm of contacts that
+    # the frames cannot time reaches the denoiser without the cost of more context frames
     latent_size: int = 8  # h = w of the frame latent
     width: int = 64  # channels at 8x8; 2x at 4x4 (64, the shipped model: 2.0M parameters; 128: 5.8M)
     blocks: int = 2  # residual blocks per level and direction
@@ -31,6 +33,11 @@ class UNetConfig:
     # unless training also shows context without it (DynamicsTrainConfig.unmarked_share)
     odometry: bool = False  # also condition on the sum of the episode's actions so far (dead reckoning), so the model
     # knows where an actuated body is while no context frame shows it (Push-v0's pusher leaves the camera's view)
+
+
+def audio_steps(c: UNetConfig) -> int:
+    """How many past audio latents the denoiser hears: audio_context, or K when it is 0."""
+    return c.audio_context or c.context
 
 
 def fourier_features(x: torch.Tensor, dim: int) -> torch.Tensor:
@@ -68,7 +75,7 @@ class DenoiserUNet(nn.Module):
         super().__init__()
         self.c = c
         w, e = c.width, c.emb
-        audio_in = (c.context + 1) * c.audio_dim
+        audio_in = (audio_steps(c) + 1) * c.audio_dim
         self.audio_map = nn.Linear(audio_in, 8 * c.latent_size**2)  # audio -> 8 channels over the latent grid
         self.stem = nn.Conv2d((c.context + 1 + int(c.anchor)) * c.frame_channels + 8, w, 3, padding=1)
         odo_in = 32 * c.action_dim if c.odometry else 0
@@ -89,7 +96,7 @@ class DenoiserUNet(nn.Module):
                 ctx_audio: torch.Tensor, ctx_actions: torch.Tensor, action: torch.Tensor,
                 ctx_noise: torch.Tensor, anchor: torch.Tensor | None = None,
                 odometry: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """x = (frame [B, C, 8, 8], audio [B, D]); ctx_frames [B, K, C, 8, 8], ctx_audio [B, K, D],
+        """x = (frame [B, C, 8, 8], audio [B, D]); ctx_frames [B, K, C, 8, 8], ctx_audio [B, Ka, D] (Ka = audio_steps),
         ctx_actions [B, K, A] (actions that led to the context steps), action [B, A], ctx_noise [B];
         anchor [B, C, 8, 8] and odometry [B, A] (scaled sum of the episode's actions) when the config has them."""
         frame, audio = x

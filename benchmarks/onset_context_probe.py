@@ -1,7 +1,9 @@
 """How far back the next impact can be told: a classifier from the last Kf frame latents, the last Ka audio latents
 and the actions says "an audible contact in the next step"; its onset F1 (+-1 step, as the dynamics report counts)
 on held-out episodes, per (Kf, Ka). An upper bound, teacher-forced on real context, of what a world model with that
-context could hear; run before giving the denoiser a longer audio context.
+context could hear; run before giving the denoiser a longer audio context. Each probe trains on the training
+episodes of every dataset, early-stops and sets its threshold on the held-out episodes of the others, and is scored
+on the held-out episodes of the first.
 
   python benchmarks/onset_context_probe.py --run runs/ft_base --data data/push data/push_s7 \
       --contexts 4:4 4:16 0:16 --minutes 3 --out benchmarks/results/onset_context_probe.json
@@ -10,6 +12,7 @@ context could hear; run before giving the denoiser a longer audio context.
 from __future__ import annotations
 
 import argparse
+import copy
 import time
 from pathlib import Path
 
@@ -90,14 +93,17 @@ def episode_f1(prob: np.ndarray, eps: list[dict[str, np.ndarray]], thr: float) -
     return f1(tp, fp, fn), (tp, fp, fn)
 
 
-def fit(train: dict[str, torch.Tensor], kf: int, ka: int, minutes: float, seed: int) -> Probe:
-    """BCE (positives reweighted to balance) with AdamW for `minutes`."""
+def fit(train: dict[str, torch.Tensor], tune: dict[str, torch.Tensor], kf: int, ka: int, minutes: float,
+        seed: int) -> Probe:
+    """BCE (positives reweighted to balance) with AdamW for `minutes`, early-stopped: the weights of the lowest
+    BCE on the `tune` windows (held-out episodes that are not scored), checked every 100 steps."""
     torch.manual_seed(seed)
     model = Probe(kf, ka, train["u"].shape[1])
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-4)
     pos = train["y"].mean().item()
     loss_fn = nn.BCEWithLogitsLoss(pos_weight=torch.tensor((1 - pos) / pos))
     rng = np.random.default_rng(seed)
+    best: tuple[float, dict | None] = (float("inf"), None)
     t0, bar = time.time(), tqdm(desc=f"probe Kf={kf} Ka={ka}", unit="step", mininterval=10)
     while time.time() - t0 < minutes * 60:
         rows = torch.from_numpy(rng.integers(0, len(train["y"]), 256))
@@ -107,15 +113,28 @@ def fit(train: dict[str, torch.Tensor], kf: int, ka: int, minutes: float, seed: 
         opt.step()
         bar.update(1)
         if bar.n % 100 == 0:
-            bar.set_postfix(loss=f"{loss.item():.3f}")
+            with torch.no_grad():
+                model.eval()
+                held = float(loss_fn(_logits(model, tune), tune["y"]))
+                model.train()
+            if held < best[0]:
+                best = (held, copy.deepcopy(model.state_dict()))
+            bar.set_postfix(loss=f"{loss.item():.3f}", tune=f"{held:.3f}")
     bar.close()
+    if best[1] is not None:
+        model.load_state_dict(best[1])
     return model.eval()
+
+
+def _logits(model: Probe, w: dict[str, torch.Tensor]) -> torch.Tensor:
+    return torch.cat([model(w["f"][i:i + 4096], w["a"][i:i + 4096], w["u"][i:i + 4096])
+                      for i in range(0, len(w["y"]), 4096)])
 
 
 @torch.no_grad()
 def predict(model: Probe, w: dict[str, torch.Tensor]) -> np.ndarray:
-    return torch.cat([torch.sigmoid(model(w["f"][i:i + 4096], w["a"][i:i + 4096], w["u"][i:i + 4096]))
-                      for i in range(0, len(w["y"]), 4096)]).numpy()
+    """P(audible contact next step) per window."""
+    return torch.sigmoid(_logits(model, w)).numpy()
 
 
 def main() -> None:
@@ -129,20 +148,28 @@ def main() -> None:
     args = p.parse_args()
     eps = load(Path(args.run), args.data)
     train_eps = [e for e in eps if e["split"] == "train"]
-    tune_eps = [e for e in train_eps if e["data"] == args.data[0]][:20]  # the threshold is chosen on these
+    tune_eps = [e for e in eps if e["split"] == "val" and e["data"] != args.data[0]]  # early stop, threshold
+    seen_eps = [e for e in train_eps if e["data"] == args.data[0]][:20]  # trained on: how much it overfits
+    if not tune_eps:
+        raise ValueError("pass a second dataset: its held-out episodes early-stop each probe and set its threshold")
     val_eps = [e for e in eps if e["split"] == "val" and e["data"] == args.data[0]]
     rows = []
     for spec in args.contexts:
         kf, ka = map(int, spec.split(":"))
         for seed in range(args.seeds):
-            model = fit(windows(train_eps, kf, ka), kf, ka, args.minutes, seed)
-            p_tune, p_val = predict(model, windows(tune_eps, kf, ka)), predict(model, windows(val_eps, kf, ka))
+            tune = windows(tune_eps, kf, ka)
+            model = fit(windows(train_eps, kf, ka), tune, kf, ka, args.minutes, seed)
+            p_tune, p_val = predict(model, tune), predict(model, windows(val_eps, kf, ka))
             grid = np.linspace(0.05, 0.95, 19)
-            thr = float(grid[np.argmax([episode_f1(p_tune, tune_eps, g)[0] for g in grid])])
+            tune_f1 = [episode_f1(p_tune, tune_eps, g)[0] for g in grid]
+            thr = float(grid[np.argmax(tune_f1)])
             score, counts = episode_f1(p_val, val_eps, thr)
             best = max(episode_f1(p_val, val_eps, g)[0] for g in grid)
             rows.append({"frame_context": kf, "audio_context": ka, "seed": seed, "threshold": thr, "onset_f1": score,
-                         "counts": dict(zip(("tp", "fp", "fn"), counts)), "onset_f1_best_threshold": best})
+                         "counts": dict(zip(("tp", "fp", "fn"), counts)), "onset_f1_best_threshold": best,
+                         "onset_f1_tune": max(tune_f1),
+                         "onset_f1_train_episodes": episode_f1(predict(model, windows(seen_eps, kf, ka)), seen_eps,
+                                                               thr)[0]})
             print(rows[-1])
     write_json(args.out, {"run": args.run, "data": args.data, "minutes": args.minutes,
                           "train_windows": int(sum(len(e["actions"]) for e in train_eps)),

@@ -41,7 +41,8 @@ def load(run: Path, data: list[str]) -> list[dict[str, np.ndarray]]:
             n = int(off[e + 1] - off[e])
             with np.load(ds.path(by_index[int(index)])) as ep:
                 truth = event_steps(ep["ev_step"], ep["ev_level"], n)
-            out.append({"frames": fl[off[e]:off[e + 1]].astype(np.float32), "audio": al[off[e]:off[e + 1]].astype(np.float32),
+            out.append({"frames": fl[off[e]:off[e + 1]].astype(np.float32),
+                        "audio": al[off[e]:off[e + 1]].astype(np.float32),
                         "actions": acts[a0:a0 + n - 1], "truth": truth,
                         "split": split_of(int(index), 10), "data": d})
             a0 += n - 1

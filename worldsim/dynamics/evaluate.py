@@ -43,7 +43,8 @@ def rollout_open_loop(model: WorldModel, ep: dict[str, np.ndarray], starts: list
     idx_audio = np.stack([np.maximum(np.arange(t - ka + 1, t + 1), 0) for t in starts])  # the last Ka sounds
     prev = np.stack([[ep["actions"][j - 1] if j > 0 and j > t - k else np.zeros_like(ep["actions"][0])
                       for j in range(t - k + 1, t + 1)] for t in starts])
-    state = model.reset({"frames": torch.from_numpy(ep["frames"][idx]), "audio": torch.from_numpy(ep["audio"][idx_audio]),
+    state = model.reset({"frames": torch.from_numpy(ep["frames"][idx]),
+                         "audio": torch.from_numpy(ep["audio"][idx_audio]),
                          "actions": torch.from_numpy(prev.astype(np.float32)),
                          "anchor": torch.from_numpy(ep["frames"][np.zeros(len(starts), np.int64)]),
                          "odometry": torch.from_numpy(np.stack([ep["actions"][:t].sum(0) for t in starts]).astype(np.float32))})

@@ -39,6 +39,13 @@ def check_unmarked_share(share: float) -> None:
                          f"in [0, 1]; got {share} (try 0.2)")
 
 
+def check_audio_context(context: int, audio_context: int) -> None:
+    """Raise a clear error unless `audio_context` (past audio latents heard; 0: the context K) is 0 or >= K."""
+    if audio_context and audio_context < context:
+        raise ValueError(f"model.unet.audio_context is how many past audio latents the denoiser hears, at least the "
+                         f"context K={context} (0: K); got {audio_context}")
+
+
 def _physical_field(z: np.lib.npyio.NpzFile, key: str, path: str | Path) -> np.ndarray:
     """A field read from qpos (`object_motion`, `state`), or a clear error for a cache made before it existed."""
     if key not in z.files:
@@ -66,9 +73,7 @@ class LatentWindows:
         check_unmarked_share(unmarked_share)
         if weights is not None and (len(weights) != len(caches) or min(weights) < 0 or sum(weights) <= 0):
             raise ValueError(f"weights must be one non-negative number per cache with a positive sum, got {weights}")
-        if audio_context and audio_context < context:
-            raise ValueError(f"audio_context is how many past audio latents a window holds, at least the context "
-                             f"K={context} (0: K); got {audio_context}")
+        check_audio_context(context, audio_context)
         self.context, self.audio_context = context, audio_context or context
         frames, audio, actions, rewards, terminated, values, motion, state = [], [], [], [], [], [], [], []
         unmarked = []

@@ -173,7 +173,8 @@ class WorldModel(nn.Module):
         of audio, when the context comes from later in an episode)."""
         k, ka = self.context, self.audio_context
         for key in ("frames", "audio", "actions"):
-            if key not in context or context[key].shape[1] != k and not (key == "audio" and context[key].shape[1] == ka):
+            steps = context[key].shape[1] if key in context else None
+            if steps != k and not (key == "audio" and steps == ka):
                 also = f" (or, for audio, the last Ka={ka})" if key == "audio" and ka != k else ""
                 raise ValueError(f"context[{key!r}] must hold the last K={k} steps{also}, [B, {k}, ...]")
         anchor = context.get("anchor")

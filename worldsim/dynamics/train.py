@@ -26,7 +26,7 @@ from ..schedule import expected_steps, learning_rate
 from .attack import attack_loss
 from .edm import edm_loss
 from .heads import value_loss
-from .latent_windows import LatentWindows, check_motion_share, check_unmarked_share
+from .latent_windows import LatentWindows, check_audio_context, check_motion_share, check_unmarked_share
 from .model import NULL_ACTION, DynamicsConfig, LatentState, WorldModel
 from .unet import UNetConfig, audio_steps
 from .widen import widen_audio_context
@@ -195,7 +195,8 @@ def _log_rollout(tb: SummaryWriter, model: WorldModel, windows: LatentWindows, s
     seq = windows.sequence(0, 0, k - 1 + horizon)
     dev = model.device
     acts = torch.cat([torch.zeros(1, seq["actions"].shape[1]), seq["actions"][: k - 1]])
-    state = LatentState(seq["frames"][None, :k].to(dev), model.pad_audio(seq["audio"][None, :k].to(dev)), acts[None].to(dev),
+    state = LatentState(seq["frames"][None, :k].to(dev), model.pad_audio(seq["audio"][None, :k].to(dev)),
+                        acts[None].to(dev),
                         seq["frames"][None, 0].to(dev), acts[None].sum(1).to(dev))  # an episode's start: its first
     # frame anchors, the context's actions are all it did (models that use them)
     gen = torch.Generator(device=dev).manual_seed(0)
@@ -240,9 +241,7 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
         if getattr(cfg, name) < 0:
             raise ValueError(f"{name} is the extra loss weight of the latents that change and cannot be negative; "
                              f"got {getattr(cfg, name)} (0 turns it off; 2 is the measured setting)")
-    if cfg.model.unet.audio_context and cfg.model.unet.audio_context < cfg.model.unet.context:
-        raise ValueError(f"model.unet.audio_context is how many past audio latents the denoiser hears, at least the "
-                         f"context K={cfg.model.unet.context} (0: K); got {cfg.model.unet.audio_context}")
+    check_audio_context(cfg.model.unet.context, cfg.model.unet.audio_context)  # before any latent is encoded
     if cfg.state_weight < 0:
         raise ValueError(f"state_weight weighs the state-probe loss and cannot be negative; got {cfg.state_weight}")
     run, codecs_run = Path(run), Path(codecs_run)

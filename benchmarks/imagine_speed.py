@@ -27,22 +27,32 @@ def imagined_rate(run: str, batch: int, denoising_steps: int, steps: int, decode
     model = load_world_model(run)
     k = model.context
     (c, h, w), d = model.codecs.latent_shape()
-    gen = torch.Generator().manual_seed(0)
+    gen = torch.Generator(device=model.device).manual_seed(0)
     from worldsim.dynamics.model import LatentState
 
-    state = LatentState(torch.randn(batch, k, c, h, w), torch.randn(batch, model.audio_context, d),
-                        torch.zeros(batch, k, model.config.unet.action_dim),
-                        torch.randn(batch, c, h, w) if model.config.unet.anchor else None)
-    act = torch.zeros(batch, model.config.unet.action_dim)
+    dev = model.device
+    state = LatentState(torch.randn(batch, k, c, h, w, device=dev),
+                        torch.randn(batch, model.audio_context, d, device=dev),
+                        torch.zeros(batch, k, model.config.unet.action_dim, device=dev),
+                        torch.randn(batch, c, h, w, device=dev) if model.config.unet.anchor else None)
+    act = torch.zeros(batch, model.config.unet.action_dim, device=dev)
     if decode:
         step = lambda s, a, n, generator: model.step(s, a, n, generator=generator, reencode=reencode)  # noqa: E731
     else:
         step = lambda s, a, n, generator: (None, None, None, model.imagine(s, a, n, generator=generator)[0])  # noqa: E731
     step(state, act, denoising_steps, generator=gen)  # warm-up
+    _sync(dev)
     t = time.perf_counter()
     for _ in range(steps):
         _, _, _, state = step(state, act, denoising_steps, generator=gen)
+    _sync(dev)
     return batch * steps / (time.perf_counter() - t)
+
+
+def _sync(device: torch.device) -> None:
+    """Wait for queued GPU work, so that a host clock times it."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
 
 
 def vector_env_rate(run: str, batch: int, denoising_steps: int, steps: int) -> float:
@@ -88,7 +98,9 @@ def main() -> None:
     plain = imagined_rate(run, args.batch, args.denoising_steps, args.steps, decode=True, reencode=False)
     latent = imagined_rate(run, args.batch, args.denoising_steps, args.steps, decode=False)
     vector = vector_env_rate(run, args.batch, args.denoising_steps, args.steps)
-    report = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform()}, "run": run, "env": env_id,
+    gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else None
+    report = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "gpu": gpu}, "run": run,
+              "env": env_id,
               "batch": args.batch, "denoising_steps": args.denoising_steps,
               "real_env_steps_per_s": round(real, 1), "imagined_steps_per_s": round(decoded, 1),
               "imagined_steps_per_s_without_reencoding": round(plain, 1),

@@ -52,7 +52,7 @@ def main() -> None:
     args = ap.parse_args()
     t_start = time.time()
     model = load_world_model(resolve_run(args.run))
-    gen = torch.Generator().manual_seed(0)
+    gen = torch.Generator(device=model.device).manual_seed(0)
     k, n, horizon = model.context, AUDIO_STEPS, 16  # starts placed as the report places them for horizon 16
     rows = []
     for ep, _, _ in _episodes(args.data, args.episodes):

@@ -57,6 +57,23 @@ def test_bad_runs_and_mismatched_envs_are_clear_errors(tiny_world, tmp_path):
         env.step(np.zeros(3))
 
 
+def test_learned_env_runs_where_it_is_told(tiny_world):
+    """The device is chosen at run time: CPU when asked; CUDA when present, else a clear error naming the fix."""
+    _, run = tiny_world
+    env = WorldModelEnv(run=str(run), device="cpu", max_episode_steps=20)
+    assert env.model.device.type == "cpu"
+    env.reset(seed=0)
+    assert env.step(np.zeros(2, np.float32))[0]["image"].shape == (64, 64, 3)
+    if torch.cuda.is_available():
+        gpu = WorldModelEnv(run=str(run), max_episode_steps=20)  # the default: CUDA when present
+        assert gpu.model.device.type == "cuda"
+        gpu.reset(seed=0)
+        assert gpu.step(np.zeros(2, np.float32))[0]["image"].shape == (64, 64, 3)
+    else:
+        with pytest.raises(ValueError, match="--device cpu"):
+            WorldModelEnv(run=str(run), device="cuda")
+
+
 def test_imagine_writes_side_by_side_video_with_stereo_sound(tiny_world, tmp_path):
     import imageio_ffmpeg
 

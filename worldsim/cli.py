@@ -120,7 +120,8 @@ def _evaluate(args: argparse.Namespace) -> int:
 
         report = evaluate_dynamics(args.run, args.data, args.out, horizon=args.horizon, max_episodes=args.episodes,
                                    denoising_steps=args.denoising_steps, pairs=args.pairs,
-                                   reencode=not args.no_reencode, guidance=args.guidance, sampler=args.sampler)
+                                   reencode=not args.no_reencode, guidance=args.guidance, sampler=args.sampler,
+                                   device=args.device)
         print(json.dumps({k: report[k] for k in ("next_step_psnr", "onset_f1", "mel_l1", "reward_mae",
                                                   "action_following")}, indent=2))
         print(f"report: {args.out}, plot: {Path(args.out).with_suffix('.png')}")
@@ -139,7 +140,8 @@ def _evaluate_policies(args: argparse.Namespace) -> None:
     if args.episodes < 1:
         raise ValueError(f"--episodes must be >= 1 (starting states per policy), got {args.episodes}")
     # one sub-env per start: every start of a policy is imagined in one batch (_evaluate resolved args.run already)
-    learned = WorldModelVectorEnv(args.episodes, run=args.run, denoising_steps=args.denoising_steps, real_env=args.env)
+    learned = WorldModelVectorEnv(args.episodes, run=args.run, denoising_steps=args.denoising_steps, real_env=args.env,
+                                  device=args.device)
     real = gym.make(learned.model.config.env_id, **learned.model.config.env_kwargs)
     space = real.action_space
     scene = {"camera": getattr(real.unwrapped, "camera", "tilted"),  # for policies that read the scene's camera
@@ -160,7 +162,7 @@ def _evaluate_candidates(args: argparse.Namespace) -> None:
     from .dynamics.model import load_world_model
     from .evaluation.candidates import evaluate_candidates
 
-    model = load_world_model(args.run)
+    model = load_world_model(args.run, args.device)
     env_id = args.env or model.config.env_id
     seeds = list(range(args.seed, args.seed + args.episodes))
     beta = PlannerConfig().noise_beta  # candidates coloured as the planners draw them
@@ -193,7 +195,7 @@ def _plan(args: argparse.Namespace) -> int:
         raise ValueError(f"--episodes and --max-steps must be >= 1, got {args.episodes} and {args.max_steps}")
     run = str(resolve_run(args.run))
     args.denoising_steps = args.denoising_steps or _default_steps(run, 1)
-    wm = load_world_model(run)
+    wm = load_world_model(run, args.device)
     wm.guidance = args.guidance
     env_id = args.env or wm.config.env_id
     if env_id != wm.config.env_id:
@@ -243,7 +245,7 @@ def _posttrain(args: argparse.Namespace) -> int:
     cfg = PosttrainConfig(rounds=args.rounds, episodes=args.episodes, max_steps=args.max_steps,
                           dynamics_steps=args.dynamics_steps, dynamics_lr=args.lr, codec_steps=args.codec_steps,
                           new_weight=args.new_weight, denoising_steps=args.denoising_steps, seed=args.seed,
-                          heldout_episodes=args.heldout_episodes)
+                          heldout_episodes=args.heldout_episodes, videos=not args.no_videos)
     pcfg = _planner_config(args)
 
     def planner(wm, env):
@@ -251,7 +253,7 @@ def _posttrain(args: argparse.Namespace) -> int:
         return make_planner("learned", env, args.planner, pcfg, denoising_steps=args.denoising_steps, seed=args.seed,
                             world_model=wm, value_weight=args.value_weight, reencode=args.reencode)
 
-    report = posttrain(run, args.out, planner, cfg, data=args.data)
+    report = posttrain(run, args.out, planner, cfg, data=args.data, device=args.device)
     keys = ("round", "real_success", "real_return", "model_error", "model_reward_mae")
     print(json.dumps([{k: r[k] for k in keys} for r in report["rounds"]], indent=2))
     print(f"report: {args.out}/posttrain_report.json, TensorBoard: {args.out}/tb, models: {args.out}/round_*")
@@ -292,7 +294,7 @@ def _imagine(args: argparse.Namespace) -> int:
     from .simulator.imagine import imagine
 
     run = resolve_run(args.run)
-    model = load_world_model(run)
+    model = load_world_model(run, args.device)
     summary = imagine(model, model.config.env_id, model.config.env_kwargs, functools.partial(make_policy, args.policy),
                       args.episodes, args.out, seed=args.seed,
                       denoising_steps=args.denoising_steps or _default_steps(run, 3))
@@ -309,6 +311,10 @@ def _pack(args: argparse.Namespace) -> int:
 
     print(json.dumps(pack_run(args.run, args.out), indent=2))
     return 0
+
+
+def _device_arg(p: argparse.ArgumentParser, what: str = "the world model runs") -> None:
+    p.add_argument("--device", default=None, help=f"where {what}: cpu, cuda, cuda:1 ... (default: cuda if present)")
 
 
 def _planner_args(p: argparse.ArgumentParser) -> None:
@@ -423,6 +429,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "(default: six policies; real Push returns over 48 starts -7.3, -7.6, -7.6, -18.2, -32.3, -30.1)")
     ev.add_argument("--seed", type=int, default=None,
                     help="policies and candidates: first starting-state seed (default 2000 and 1000)")
+    _device_arg(ev, "the world model runs (dynamics, policies, candidates)")
     ev.set_defaults(func=_evaluate)
 
     im = sub.add_parser("imagine", help="real and imagined rollouts side by side: mp4 with stereo sound + PNG strip")
@@ -432,6 +439,7 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--denoising-steps", type=int, default=None, help="default 3, or a distilled run's own")
     im.add_argument("--seed", type=int, default=1000, help="first episode seed (default 1000: unseen in training)")
     im.add_argument("--out", default="runs/imagine")
+    _device_arg(im)
     im.set_defaults(func=_imagine)
 
     pk = sub.add_parser("pack", help="copy a run as small inference-only checkpoints (float16, no optimiser)")
@@ -450,6 +458,7 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--max-steps", type=int, default=None, help="cut episodes to this many steps")
     _planner_args(pl)
     pl.add_argument("--out", required=True, help="output directory: plan_report.json and one mp4 per episode")
+    _device_arg(pl, "the world model plans and runs")
     pl.set_defaults(func=_plan)
 
     pt = sub.add_parser("posttrain", help="rounds of: plan in the model, act in the real env, fine-tune on it")
@@ -467,9 +476,12 @@ def build_parser() -> argparse.ArgumentParser:
     pt.add_argument("--heldout-episodes", type=int, default=2,
                     help="planner episodes from the next starts, acted once by the starting model and never trained "
                          "on; every round's model error on them compares across rounds (0: none)")
+    pt.add_argument("--no-videos", action="store_true",
+                    help="write no mp4 of the rounds' real episodes (faster; for machines without ffmpeg)")
     pt.add_argument("--planner", choices=["cem", "mppi"], default="cem")
     _planner_args(pt)
     pt.add_argument("--out", required=True, help="output directory (an existing one is resumed)")
+    _device_arg(pt, "the world model plans and is fine-tuned")
     pt.set_defaults(func=_posttrain)
 
     di = sub.add_parser("distill", help="a few-step student of a trained world model: it learns to land in "

@@ -47,6 +47,7 @@ class PosttrainConfig:
     seed: int = 1000  # first real episode seed; every round acts from the same `episodes` starts
     heldout_episodes: int = 2  # planner episodes from the next starts, acted once by the starting model and never
     # trained on: every round's model error on the same trajectories, so the error compares across rounds
+    videos: bool = True  # each round's real episodes as mp4 with sound (OUT/videos_round_R; needs ffmpeg)
 
     def __post_init__(self) -> None:
         if self.rounds < 1 or self.episodes < 1:
@@ -75,7 +76,8 @@ def _weights(data: list[Path], new_weight: float) -> list[float]:
     return [(1.0 - new_weight) * s / sum(steps) for s in steps] + [new_weight]
 
 
-def _fine_tune(run: Path, data: list[Path], cfg: PosttrainConfig, progress: bool) -> dict[str, Any]:
+def _fine_tune(run: Path, data: list[Path], cfg: PosttrainConfig, progress: bool,
+               device: str | None = None) -> dict[str, Any]:
     """Continue the run's codecs (optional) and dynamics for a few constant-lr steps; return the last losses."""
     out: dict[str, Any] = {}
     if cfg.codec_steps:
@@ -83,7 +85,7 @@ def _fine_tune(run: Path, data: list[Path], cfg: PosttrainConfig, progress: bool
         ccfg = dataclasses.replace(CodecTrainConfig.from_dict(saved["train_config"]), lr=cfg.codec_lr,
                                    schedule="constant", warmup=0, minutes=None, steps=saved["step"] + cfg.codec_steps,
                                    frame_batch=cfg.codec_batch, audio_batch=4 * cfg.codec_batch)
-        out["codecs"] = train_codecs(data, run, ccfg, progress=progress)
+        out["codecs"] = train_codecs(data, run, ccfg, progress=progress, device=device)
         shutil.rmtree(run / "latents", ignore_errors=True)  # stale now (keyed by codecs.pt's mtime): free the disk
     saved = load_checkpoint(run / "dynamics.pt", kind="dynamics")
     dcfg = dataclasses.replace(DynamicsTrainConfig.from_dict(saved["train_config"]), lr=cfg.dynamics_lr,
@@ -91,19 +93,19 @@ def _fine_tune(run: Path, data: list[Path], cfg: PosttrainConfig, progress: bool
                                batch=cfg.batch)
     dcfg = dataclasses.replace(dcfg, model=DynamicsConfig.from_dict(saved["config"]))
     out["dynamics"] = train_dynamics(data, run, run, dcfg, progress=progress,
-                                     data_weights=_weights(data, cfg.new_weight))
+                                     data_weights=_weights(data, cfg.new_weight), device=device)
     return out
 
 
 def _heldout(out: Path, env: gym.Env, make_planner: PlannerFactory, cfg: PosttrainConfig,
-             progress: bool) -> list[dict[str, Any]]:
+             progress: bool, device: str | None = None) -> list[dict[str, Any]]:
     """The held-out planner episodes (OUT/data/heldout): acted once by the starting model (round 0), then read back."""
     root = out / "data" / "heldout"
     if (root / "dataset.json").exists() and len(open_dataset(root).entries) == cfg.heldout_episodes:
         ds = open_dataset(root)
         return [load_episode(ds.path(e))[0] for e in ds.entries]
     seeds = list(range(cfg.seed + cfg.episodes, cfg.seed + cfg.episodes + cfg.heldout_episodes))
-    wm = load_world_model(out / "round_0")
+    wm = load_world_model(out / "round_0", device)
     _, episodes = run_planner(env, lambda e: make_planner(wm, e), seeds, None, name="held-out", progress=progress)
     shutil.rmtree(root, ignore_errors=True)  # a half-written set from a killed job
     save_rollouts(root, CollectConfig(wm.config.env_id, len(episodes), "planner-in-learned-model", seed=seeds[0],
@@ -112,13 +114,14 @@ def _heldout(out: Path, env: gym.Env, make_planner: PlannerFactory, cfg: Posttra
 
 
 def posttrain(run: str | Path, out: str | Path, make_planner: PlannerFactory, cfg: PosttrainConfig,
-              data: list[str | Path] | None = None, progress: bool = True) -> dict[str, Any]:
+              data: list[str | Path] | None = None, progress: bool = True, device: str | None = None) -> dict[str, Any]:
     """Rounds of real feedback: JSON report at OUT/posttrain_report.json (rewritten after every round), TensorBoard
     in OUT/tb, each round's model in OUT/round_R, its real episodes as a dataset in OUT/data/round_R.
 
     Besides each round's own new episodes, every round's model is measured on the same held-out planner episodes
     (`heldout_episodes`, OUT/data/heldout, never trained on), so its error compares across rounds.
-    A killed job resumes from its last finished round when run again with the same OUT.
+    A killed job resumes from its last finished round when run again with the same OUT. The models plan and are
+    fine-tuned on `device` (default: CUDA when present).
     """
     if student_steps(run) is not None:
         raise ValueError(f"{run} is a distilled student: fine-tuning it on real feedback (EDM loss) would train its "
@@ -140,23 +143,24 @@ def posttrain(run: str | Path, out: str | Path, make_planner: PlannerFactory, cf
             if not (model_dir / "dynamics.pt").exists() or report.get("tuned_through", 0) < r:
                 _copy_run(out / f"round_{r - 1}", model_dir, latents=cfg.codec_steps == 0)
                 rounds_data = [out / "data" / f"round_{i}" for i in range(r)]
-                _fine_tune(model_dir, base + rounds_data, cfg, progress)
+                _fine_tune(model_dir, base + rounds_data, cfg, progress, device)
                 report["tuned_through"] = r
-        wm = load_world_model(model_dir)
+        wm = load_world_model(model_dir, device)
         if env is None:
             kwargs = dict(wm.config.env_kwargs)
             if cfg.max_steps:
                 kwargs["max_episode_steps"] = cfg.max_steps
             env = gym.make(wm.config.env_id, **kwargs)
         if cfg.heldout_episodes and heldout is None:
-            heldout = _heldout(out, env, make_planner, cfg, progress)
+            heldout = _heldout(out, env, make_planner, cfg, progress, device)
         seeds = list(range(cfg.seed, cfg.seed + cfg.episodes))  # the same starts every round: rounds compare
-        result, episodes = run_planner(env, lambda e, wm=wm: make_planner(wm, e), seeds, out / f"videos_round_{r}",
+        videos = out / f"videos_round_{r}" if cfg.videos else None
+        result, episodes = run_planner(env, lambda e, wm=wm: make_planner(wm, e), seeds, videos,
                                        name=f"round{r}", progress=progress)
         arrays = [ep for _, ep, _ in episodes]
         err = open_loop_error(wm, arrays, cfg.error_horizon, cfg.denoising_steps, seed=r)
         # the same new episodes under the previous round's model: a paired before/after of this round's fine-tuning
-        before = (open_loop_error(load_world_model(out / f"round_{r - 1}"), arrays, cfg.error_horizon,
+        before = (open_loop_error(load_world_model(out / f"round_{r - 1}", device), arrays, cfg.error_horizon,
                                   cfg.denoising_steps, seed=r) if r > 0 else err)
         held = open_loop_error(wm, heldout, cfg.error_horizon, cfg.denoising_steps, seed=0) if heldout else None
         data_dir = out / "data" / f"round_{r}"

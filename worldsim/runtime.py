@@ -8,7 +8,7 @@ from typing import ContextManager
 import torch
 
 
-def pick_device(requested: str | None = None) -> torch.device:
+def pick_device(requested: str | torch.device | None = None) -> torch.device:
     """`requested` if given, else CUDA when present, else CPU."""
     if requested:
         dev = torch.device(requested)

@@ -63,7 +63,7 @@ def open_loop_error(model: WorldModel, episodes: list[dict[str, np.ndarray]], ho
     """Open-loop error on given episodes (e.g. a planner's own): from real context every `horizon` steps, imagine
     `horizon` steps under the executed actions (fewer when episodes are short); foreground MSE (pixels in [0, 1]),
     its PSNR, and reward MAE."""
-    gen = torch.Generator().manual_seed(seed)
+    gen = torch.Generator(device=model.device).manual_seed(seed)
     longest = max((len(ep["actions"]) for ep in episodes), default=0)
     horizon = min(horizon, longest - model.context + 1)  # short episodes: a shorter open-loop horizon
     if horizon < 1:
@@ -130,13 +130,13 @@ def action_following(model: WorldModel, episodes: list, pairs: int, horizon: int
 def evaluate_dynamics(run: str | Path, data: list[str | Path], out: str | Path, horizon: int = 16,
                       starts_per_episode: int = 4, max_episodes: int | None = 20, denoising_steps: int = 3,
                       pairs: int = 20, seed: int = 0, reencode: bool = True, progress: bool = True,
-                      guidance: float = 1.0, sampler: str = "euler") -> dict[str, Any]:
+                      guidance: float = 1.0, sampler: str = "euler", device: str | None = None) -> dict[str, Any]:
     """Open-loop metrics per horizon step on val episodes; JSON report at `out` and a PSNR-vs-horizon PNG beside it."""
     if sampler not in SAMPLERS:
         raise ValueError(f"unknown sampler {sampler!r}; choose one of {sorted(SAMPLERS)}")
-    model = load_world_model(run)
+    model = load_world_model(run, device)
     model.guidance = guidance
-    gen = torch.Generator().manual_seed(seed)
+    gen = torch.Generator(device=model.device).manual_seed(seed)
     episodes = _episodes(data, max_episodes)
     if not episodes:
         raise ValueError(f"no validation episodes in {data}")

@@ -12,6 +12,7 @@ from torch import nn
 
 from ..checkpoint import CheckpointError, load_checkpoint
 from ..codecs.model import Codecs, load_codecs
+from ..runtime import pick_device
 from .edm import EDMPrecond
 from .heads import StateProbe, ValueHead, make_reward_head
 from .samplers import SAMPLERS, karras_sigmas
@@ -285,8 +286,9 @@ def student_steps(run: str | Path) -> int | None:
     return json.loads(path.read_text()).get("distill", {}).get("student_steps")
 
 
-def load_world_model(run: str | Path, device: torch.device | None = None, ema: bool = True) -> WorldModel:
-    """Load RUN/codecs.pt and RUN/dynamics.pt (EMA weights by default), in eval mode."""
+def load_world_model(run: str | Path, device: str | torch.device | None = None, ema: bool = True) -> WorldModel:
+    """Load RUN/codecs.pt and RUN/dynamics.pt (EMA weights by default), in eval mode, on `device` (default: CUDA
+    when present, else CPU)."""
     run = Path(run)
     payload = load_checkpoint(run / "dynamics.pt", kind="dynamics")
     model = WorldModel(load_codecs(run), DynamicsConfig.from_dict(payload["config"]))
@@ -294,4 +296,4 @@ def load_world_model(run: str | Path, device: torch.device | None = None, ema: b
     bad = [k for k in result.missing_keys if not k.startswith("codecs.")] + list(result.unexpected_keys)
     if bad:
         raise CheckpointError(f"{run / 'dynamics.pt'} does not match its own config: {bad[:5]}")
-    return model.to(device or torch.device("cpu")).eval()
+    return model.to(pick_device(device)).eval()

@@ -29,8 +29,8 @@ class WorldModelEnv(gym.Env):
 
     def __init__(self, run: str | None = "pretrained", real_env: str | None = None, denoising_steps: int | None = None,
                  context_policy: ContextPolicy | None = None, render_mode: str | None = None,
-                 model: WorldModel | None = None, **real_env_kwargs: Any) -> None:
-        self.model = model if model is not None else load_world_model(resolve_run(run))
+                 model: WorldModel | None = None, device: str | None = None, **real_env_kwargs: Any) -> None:
+        self.model = model if model is not None else load_world_model(resolve_run(run), device)
         cfg = self.model.config
         env_id = real_env or cfg.env_id
         kwargs = {**cfg.env_kwargs, **real_env_kwargs} if env_id == cfg.env_id else dict(real_env_kwargs)
@@ -55,7 +55,7 @@ class WorldModelEnv(gym.Env):
         self._state: LatentState | None = None
         self._last: dict[str, np.ndarray] | None = None
         self._t = 0
-        self._gen = torch.Generator()
+        self._gen = torch.Generator(device=self.model.device)
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         """Real context for K steps, then imagination; returns the last real observation."""

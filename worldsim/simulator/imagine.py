@@ -39,8 +39,8 @@ def imagine_episode(model: WorldModel, env: gym.Env, policy: Any, seed: int, den
     im_frames, im_audio = list(frames[:k]), list(audio[:k])
     for t in range(k - 1, len(actions)):
         o, _, _, state = model.step(state, torch.from_numpy(actions[t][None]), denoising_steps, generator=generator)
-        im_frames.append(o["image"][0].numpy())
-        im_audio.append(o["audio"][0].numpy())
+        im_frames.append(o["image"][0].cpu().numpy())
+        im_audio.append(o["audio"][0].cpu().numpy())
     return {"real_frames": frames, "real_audio": audio, "frames": np.stack(im_frames), "audio": np.stack(im_audio),
             "actions": actions}
 
@@ -81,7 +81,7 @@ def imagine(model: WorldModel, env_id: str, env_kwargs: dict[str, Any], make_pol
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     env = gym.make(env_id, **env_kwargs)
-    gen = torch.Generator().manual_seed(seed)
+    gen = torch.Generator(device=model.device).manual_seed(seed)
     summary = []
     for i in tqdm(range(episodes), desc="imagine", unit="episode"):
         ep = imagine_episode(model, env, make_policy(env, seed + i), seed + i, denoising_steps, gen)

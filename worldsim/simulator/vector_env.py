@@ -37,7 +37,7 @@ class WorldModelVectorEnv(VectorEnv):
         self._state: LatentState | None = None
         self._t = np.zeros(num_envs, np.int64)
         self._done = np.zeros(num_envs, bool)
-        self._gen = torch.Generator()
+        self._gen = torch.Generator(device=self.model.device)
         self._rng = np.random.default_rng()
 
     def _context(self, i: int, options: dict[str, Any] | None) -> tuple[LatentState, dict[str, np.ndarray], dict]:

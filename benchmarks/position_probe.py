@@ -171,7 +171,7 @@ def main() -> None:
     net, mu, sd = train_probe(z, p, np.flatnonzero(split == "train"), args.minutes)
 
     def read(zf: torch.Tensor) -> np.ndarray:
-        return (net(zf).float() * sd + mu).numpy()
+        return (net(zf.to("cpu", torch.float32)) * sd + mu).numpy()  # the probe trains on the CPU
 
     val = np.flatnonzero(split == "val") if (split == "val").any() else np.arange(len(z))
     with torch.no_grad():

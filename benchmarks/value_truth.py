@@ -84,7 +84,7 @@ def main() -> None:
         for r, m in models.items():
             with torch.no_grad():
                 z = m.codecs.encode_frames(torch.from_numpy(frames))
-                v = m.value(z, z).float().numpy()
+                v = m.value(z, z).float().cpu().numpy()
             per_run[r].append({"seed": seed, "points": len(truth), "rho": spearman(v, truth),
                                "mae": float(np.abs(v - truth).mean()),
                                "regret": float(truth.max() - truth[np.argmax(v)])})

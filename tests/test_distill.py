@@ -22,7 +22,7 @@ def test_sample_latents_is_what_imagine_samples(tiny_world):
     model = load_world_model(world)
     s = model.reset({"frames": torch.zeros(2, 4, 64, 64, 3, dtype=torch.uint8), "audio": torch.zeros(2, 4, 800),
                      "actions": torch.zeros(2, 4, 2)})
-    a = torch.tensor([[0.5, -0.2], [-1.0, 1.0]])
+    a = torch.tensor([[0.5, -0.2], [-1.0, 1.0]], device=model.device)  # sample_latents takes it as it is
     _, zf, za, _, _ = model.imagine(s, a, 3, generator=torch.Generator().manual_seed(4))
     noise = model.initial_noise(2, torch.Generator().manual_seed(4))
     zf2, za2 = model.sample_latents(s, a, noise, 3)
@@ -94,7 +94,7 @@ def test_the_target_buffer_stores_the_teacher_s_many_step_solve_of_its_window(ti
     data, world = tiny_world
     out = tmp_path / "s"
     distill(world, [data], out, DistillConfig(steps=1, **TINY), progress=False)
-    teacher = load_world_model(world)
+    teacher = load_world_model(world, "cpu")  # float32 like `again` below (on CUDA the buffer solves in bf16)
     windows = LatentWindows(sorted((out / "latents").glob("*.npz")), teacher.context)
     cfg = DistillConfig(**TINY)
     buf = TargetBuffer(teacher, windows, cfg)

@@ -184,7 +184,7 @@ def test_training_on_imagined_context_runs_and_replaces_the_newest_context_step(
     cfg = DynamicsTrainConfig(model=TINY, batch=4, steps=3, warmup=1, checkpoint_every_s=1e9, unroll_prob=1.0)
     result = train_dynamics([data], run, tmp_path / "unrolled", cfg, progress=False)
     assert result["step"] == 3 and np.isfinite(result["loss"])
-    model = load_world_model(tmp_path / "unrolled")
+    model = load_world_model(tmp_path / "unrolled", "cpu")  # as the CPU windows below
     windows = LatentWindows(sorted((tmp_path / "unrolled" / "latents").glob("*.npz")), model.context)
     batch = windows.sample(4, np.random.default_rng(0))
     out = _imagined_context(model, batch, 1.0, torch.Generator().manual_seed(0))
@@ -309,7 +309,7 @@ def test_action_guidance_needs_action_dropout_and_at_zero_ignores_the_action(tin
     cfg = DynamicsTrainConfig(model=replace(TINY, action_dropout=0.5), batch=8, steps=5, warmup=2,
                               checkpoint_every_s=1e9)
     train_dynamics([data], run, run / "wm_cfg", cfg, progress=False)
-    model = load_world_model(run / "wm_cfg")
+    model = load_world_model(run / "wm_cfg", "cpu")
     assert model.config.action_dropout == 0.5
     g = torch.Generator().manual_seed(0)
     with torch.no_grad():  # 5 steps leave the zero-initialised outputs near zero: perturb so the action matters
@@ -332,7 +332,7 @@ def test_action_guidance_needs_action_dropout_and_at_zero_ignores_the_action(tin
     assert torch.allclose(guided, uncond + 2.0 * (cond - uncond), atol=1e-4) and not torch.allclose(guided, cond)
     with pytest.raises(ValueError, match=r"\[0, 1\)"):
         train_dynamics([data], run, run / "wm_bad", replace(cfg, model=replace(TINY, action_dropout=1.0)), progress=False)
-    no_dropout = load_world_model(run / "wm_cfg")
+    no_dropout = load_world_model(run / "wm_cfg", "cpu")
     no_dropout.config = replace(no_dropout.config, action_dropout=0.0)
     with pytest.raises(ValueError, match="action_dropout=0.1"):
         no_dropout.guidance = 2.0
@@ -464,7 +464,7 @@ def test_state_probe_trains_on_the_step_s_state_change_and_stays_with_its_run(ti
     plain = replace(cfg, steps=steps + 4, state_weight=0.0)
     train_dynamics([data], run, run, plain, progress=False)  # resumed without the loss, it keeps the probe
     after = load_checkpoint(run / "dynamics.pt", kind="dynamics")["model"]
-    model = load_world_model(run)  # loads strictly: probe weights and config agree
+    model = load_world_model(run, "cpu")  # loads strictly: probe weights and config agree
     assert model.state_probe is not None
     probe = [k for k in before if k.startswith("state_probe.")]
     assert probe and all(torch.equal(before[k], after[k]) for k in probe)  # no state loss: no gradient reaches it
@@ -487,7 +487,7 @@ def test_change_weights_reweigh_each_modality_s_loss_alone(tiny_world, tmp_path)
     from worldsim.dynamics.latent_windows import LatentWindows
 
     data, world = tiny_world
-    model = load_world_model(world)
+    model = load_world_model(world, "cpu")
     batch = LatentWindows(sorted((world / "latents").glob("*.npz")), 4, split="all").sample(16, np.random.default_rng(0))
     cfg = DynamicsTrainConfig(model=TINY)
     parts = {w: _batch_loss(model, batch, replace(cfg, change_weight=w[0], audio_change_weight=w[1]),
@@ -548,7 +548,7 @@ def test_odometry_sums_the_episode_s_actions_conditions_the_denoiser_and_follows
         zt, at, first = windows.index[r]
         assert np.allclose(got[r], windows.actions[at - (zt - first):at].sum(0), atol=1e-5)
     assert np.allclose(got[windows.index[:, 0] == windows.index[:, 2]], 0.0)  # an episode's first step
-    model = load_world_model(run / "odo")
+    model = load_world_model(run / "odo", "cpu")
     with torch.no_grad():  # an output layer that is not zero, so the conditioning shows in the output
         model.denoiser.backbone.out.weight.normal_(0, 0.1, generator=torch.Generator().manual_seed(0))
     ctx = {"frames": torch.zeros(2, 4, 64, 64, 3, dtype=torch.uint8), "audio": torch.zeros(2, 4, 800),
@@ -611,7 +611,7 @@ def test_a_keypoints_anchor_head_reads_the_anchor_and_needs_a_model_with_one(tin
     train_dynamics([data], run, world, cfg, progress=False)
     heads = HeadsTrainConfig(reward_head="keypoints_anchor", steps=20, warmup=2)
     train_heads([data], world, heads, progress=False)
-    model = load_world_model(world)
+    model = load_world_model(world, "cpu")
     frames = torch.randint(0, 255, (2, 4, 64, 64, 3), dtype=torch.uint8, generator=torch.Generator().manual_seed(2))
     ctx = {"frames": frames, "audio": torch.zeros(2, 4, 800), "actions": torch.zeros(2, 4, 2)}
     s = model.reset(ctx)
@@ -652,7 +652,7 @@ def test_attack_loss_hears_a_missing_attack_and_trains_through_the_frozen_audio_
     assert env.shape == (2, 25) and torch.isclose(env[0, 10], torch.tensor(-6.02), atol=0.01)
     assert (env[0, :10] == FLOOR_DB).all() and (env[1] == FLOOR_DB).all()
     data, world = tiny_world
-    model = load_world_model(world)
+    model = load_world_model(world, "cpu")
     codecs = model.codecs  # frozen inside the world model
     z = torch.randn(8, codecs.audio_cfg.latent_dim, generator=torch.Generator().manual_seed(0))
     assert float(attack_loss(codecs, z, z).detach().abs().max()) < 1e-6  # decoded as inference decodes it
@@ -676,7 +676,7 @@ def test_attack_loss_counts_only_the_windows_noised_at_most_attack_sigma_max(tin
     from worldsim.dynamics.latent_windows import LatentWindows
 
     data, world = tiny_world
-    model = load_world_model(world)
+    model = load_world_model(world, "cpu")
     batch = LatentWindows(sorted((world / "latents").glob("*.npz")), 4, split="all").sample(16, np.random.default_rng(0))
     cfg = DynamicsTrainConfig(model=TINY, attack_weight=1.0, attack_batch=16)
     k = LOSS_NAMES.index("attack")

@@ -130,13 +130,13 @@ def test_learned_model_adds_the_terminal_value_of_the_last_imagined_step(tiny_wo
     # the same imagined rollout (same seed), replayed here to read V where the plans end
     s = scorer._state
     state = s.expand(5)
-    gen = torch.Generator().manual_seed(4)
-    alive = torch.ones(5)
+    gen = torch.Generator(device=model.device).manual_seed(4)  # as LearnedModel draws its noise
+    alive = torch.ones(5, device=model.device)
     with torch.no_grad(), autocast(model.device, cpu_bf16=True):  # as LearnedModel imagines
         for t in range(3):
             state, _, _, _, p_term = model.imagine(state, torch.from_numpy(plans[:, t]), 1, generator=gen)
             alive = alive * (1 - p_term.float())
-        v = (alive * model.state_value(state).float()).numpy()
+        v = (alive * model.state_value(state).float()).cpu().numpy()
     np.testing.assert_allclose(scores[2.0] - scores[0.0], 2.0 * v, rtol=0.05, atol=0.05)
     assert np.abs(v).max() > 0
 
@@ -148,7 +148,7 @@ def test_learned_model_gives_models_with_odometry_the_sum_of_the_actions_it_obse
     from worldsim.dynamics.model import WorldModel, load_world_model
 
     _, world = tiny_world
-    base = load_world_model(world)
+    base = load_world_model(world, "cpu")  # the new model below is built on the CPU: its codecs must be there too
     model = WorldModel(base.codecs, replace(base.config, unet=replace(base.config.unet, odometry=True))).eval()
     env = gym.make("worldsim/Push-v0", max_episode_steps=20)
     obs, _ = env.reset(seed=2)

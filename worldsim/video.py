@@ -29,6 +29,11 @@ def write_mp4(path: str | Path, frames: np.ndarray, audio: np.ndarray, fps: int 
     frames = np.asarray(frames)
     if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
         raise ValueError(f"frames must be uint8 [T, H, W, 3], got {frames.dtype} {frames.shape}")
+    try:  # imageio's mp4 writer and the muxer both need it (else imageio picks a TIFF writer and fails obscurely)
+        import imageio_ffmpeg
+    except ImportError as exc:
+        raise RuntimeError("writing an mp4 needs the imageio-ffmpeg package (pip install imageio-ffmpeg); "
+                           "worldsim posttrain can skip its videos with --no-videos") from exc
     if scale > 1:
         frames = frames.repeat(scale, axis=1).repeat(scale, axis=2)
     path = Path(path)
@@ -37,8 +42,6 @@ def write_mp4(path: str | Path, frames: np.ndarray, audio: np.ndarray, fps: int 
         silent, wav, muxed = Path(tmp, "v.mp4"), Path(tmp, "a.wav"), Path(tmp, "out.mp4")
         imageio.mimwrite(silent, list(frames), fps=fps, macro_block_size=1, codec="libx264")
         write_wav(wav, audio, sample_rate)
-        import imageio_ffmpeg  # only where an mp4 is muxed: training machines need no ffmpeg
-
         cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-i", str(silent), "-i", str(wav),
                "-c:v", "copy", "-c:a", "aac", "-b:a", "96k", "-shortest", str(muxed)]
         subprocess.run(cmd, check=True)

@@ -203,11 +203,13 @@ class WorldModel(nn.Module):
         return nxt, zf, za, reward, torch.sigmoid(term_logit)
 
     def initial_noise(self, batch: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """x_T ~ N(0, sigma_max^2 I) for the frame and the audio latent of `batch` steps, where sampling starts."""
+        """x_T ~ N(0, sigma_max^2 I) for the frame and the audio latent of `batch` steps, where sampling starts; drawn
+        on the generator's device, so a CPU generator gives the same noise to a model on any device."""
         (c, h, w), d = self.codecs.latent_shape()
         s, dev = self.config.sigma_max, self.device
-        return (torch.randn((batch, c, h, w), device=dev, generator=generator) * s,
-                torch.randn((batch, d), device=dev, generator=generator) * s)
+        at = generator.device if generator is not None else dev
+        return (torch.randn((batch, c, h, w), device=at, generator=generator).to(dev) * s,
+                torch.randn((batch, d), device=at, generator=generator).to(dev) * s)
 
     def sample_latents(self, state: LatentState, action: torch.Tensor, noise: tuple[torch.Tensor, torch.Tensor],
                        denoising_steps: int = 3, sampler: str = "euler") -> tuple[torch.Tensor, torch.Tensor]:

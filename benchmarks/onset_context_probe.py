@@ -15,6 +15,7 @@ import argparse
 import copy
 import time
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -95,11 +96,12 @@ def episode_f1(prob: np.ndarray, eps: list[dict[str, np.ndarray]], thr: float) -
 
 
 def fit(train: dict[str, torch.Tensor], tune: dict[str, torch.Tensor], kf: int, ka: int, minutes: float,
-        seed: int) -> Probe:
+        seed: int, make: Callable[[], nn.Module] | None = None) -> nn.Module:
     """BCE (positives reweighted to balance) with AdamW for `minutes`, early-stopped: the weights of the lowest
-    BCE on the `tune` windows (held-out episodes that are not scored), checked every 100 steps."""
+    BCE on the `tune` windows (held-out episodes that are not scored), checked every 100 steps. `make` builds
+    another classifier of the same inputs (default: `Probe`)."""
     torch.manual_seed(seed)
-    model = Probe(kf, ka, train["u"].shape[1])
+    model = make() if make is not None else Probe(kf, ka, train["u"].shape[1])
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-4)
     pos = train["y"].mean().item()
     loss_fn = nn.BCEWithLogitsLoss(pos_weight=torch.tensor((1 - pos) / pos))

@@ -58,6 +58,14 @@ class ContactTracker:
         self.step_impacts: list[Impact] = []
         self.carried: list[Impact] = []  # impacts from earlier steps that still gained impulse
 
+    def resume(self, data: mujoco.MjData) -> None:
+        """Forget all contacts, then take the pairs touching in `data` as touching already (after a state is
+        restored mid-episode: they are not new impacts)."""
+        self.reset()
+        if data.ncon:
+            self._sig = data.contact.geom.tobytes()
+            self._current = set(self._keys(data).tolist())
+
     def begin_step(self) -> None:
         """Start a new control step: clear this step's impact lists."""
         self.step_impacts = []

@@ -145,3 +145,15 @@ def test_onset_misses_tells_a_click_from_a_hum_and_sorts_every_onset(tiny_world,
     assert proc.returncode == 0, proc.stderr
     report = json.loads(out.read_text())
     assert report["onsets"] > 0 and report["onsets"] == report["heard"] + sum(report["missed"].values())
+
+
+def test_onset_simulator_ceiling_replays_every_event_and_predicts_from_restored_states(tiny_world, tmp_path):
+    data, _ = tiny_world
+    out = tmp_path / "ceiling.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "onset_simulator_ceiling.py"), "--data", str(data),
+                           "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(out.read_text())
+    assert report["counts_replay"]["tp"] > 0 and report["onset_f1_replay"] == 1.0  # its own events, from its seed
+    assert report["counts_tol1"]["tp"] + report["counts_tol1"]["fn"] == report["counts_replay"]["tp"]
+    assert 0.0 <= report["onset_f1_exact"] <= report["onset_f1_tol1"] <= 1.0

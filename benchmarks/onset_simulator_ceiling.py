@@ -3,7 +3,8 @@ to each recorded (qpos, qvel) and stepped with the logged action, against the ep
 step and exact, as the dynamics report counts) on the held-out episodes. The ceiling for onset_state_probe.py's
 classifiers; a full replay from the episode's seed checks that the simulator reproduces its events.
 
-    python benchmarks/onset_simulator_ceiling.py --data data/push --out benchmarks/results/onset_context_probe/simulator_ceiling.json
+    python benchmarks/onset_simulator_ceiling.py --data data/push \
+        --out benchmarks/results/onset_context_probe/simulator_ceiling.json
 """
 
 from __future__ import annotations

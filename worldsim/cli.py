@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import functools
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -63,6 +64,22 @@ def _dataset(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
+    """`worldsim train STAGE`; under torchrun (`torchrun --nproc-per-node N -m worldsim train ...`) each process
+    trains on its own batches with gradients averaged (worldsim/distributed.py)."""
+    from .distributed import leave
+
+    if args.stage == "heads" and int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        raise ValueError("train heads runs in one process; start it without torchrun (torchrun trains codecs, "
+                         "dynamics and all)")
+    try:
+        results = _train_stages(args)
+    finally:
+        leave()
+    print(json.dumps({stage: {k: round(float(v), 4) for k, v in r.items()} for stage, r in results.items()}))
+    return 0
+
+
+def _train_stages(args: argparse.Namespace) -> dict[str, dict]:
     from .codecs.train import CodecTrainConfig, train_codecs
     from .dynamics.train import DynamicsTrainConfig, train_dynamics
     from .overrides import apply_overrides
@@ -84,8 +101,7 @@ def _train(args: argparse.Namespace) -> int:
         codecs_run = args.codecs or args.out
         cfg = apply_overrides(DynamicsTrainConfig(steps=args.steps, minutes=args.minutes, seed=args.seed), args.set)
         results["dynamics"] = train_dynamics(args.data, codecs_run, args.out, cfg, device=args.device)
-    print(json.dumps({stage: {k: round(float(v), 4) for k, v in r.items()} for stage, r in results.items()}))
-    return 0
+    return results
 
 
 def _default_steps(run: str | Path, otherwise: int) -> int:

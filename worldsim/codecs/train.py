@@ -15,7 +15,8 @@ from tqdm import tqdm
 
 from ..checkpoint import load_checkpoint, save_checkpoint
 from ..data.bank import Bank, load_bank
-from ..runtime import autocast, pick_device
+from ..distributed import join
+from ..runtime import autocast
 from ..schedule import expected_steps, learning_rate
 from .audio_ae import AudioAEConfig
 from .frame_ae import FrameAEConfig, to_uint8
@@ -64,12 +65,13 @@ def loud_by_dataset(bank: Bank, silence_rms: float = 1e-4) -> list[np.ndarray]:
     return [g for g in groups if len(g)]
 
 
-def _batches(bank: Bank, loud: list[np.ndarray], cfg: CodecTrainConfig, step: int):
-    """The step's batch indices, drawn from a generator seeded by (seed, step): resumes see the same data.
+def _batches(bank: Bank, loud: list[np.ndarray], cfg: CodecTrainConfig, step: int, rank: int = 0):
+    """The step's batch indices, drawn from a generator seeded by (seed, step) (and the process's rank under
+    torchrun): resumes see the same data.
 
     Half the audio batch is non-silent steps, drawn evenly across datasets: Drop sounds 4x less often than
     Push, and its impacts were the ones the decoded audio missed (onset F1 0.87 against 0.95 for Push)."""
-    rng = np.random.default_rng([cfg.seed, step])
+    rng = np.random.default_rng([cfg.seed, step, rank] if rank else [cfg.seed, step])
     fi = rng.integers(0, len(bank.frames), cfg.frame_batch)
     half = cfg.audio_batch // 2
     rand = rng.integers(0, len(bank.audio), cfg.audio_batch - half)
@@ -101,11 +103,13 @@ def _log_media(tb: SummaryWriter, model: Codecs, bank: Bank, loud: np.ndarray, s
 
 def train_codecs(data: list[str | Path], run: str | Path, cfg: CodecTrainConfig, device: str | None = None,
                  progress: bool = True) -> dict[str, Any]:
-    """Train (or resume) the codecs of `run` on the train split of `data`; return final losses and timing."""
+    """Train (or resume) the codecs of `run` on the train split of `data`; return final losses and timing. Under
+    torchrun every process draws batches of its own and the gradients are averaged; rank 0 alone writes."""
     if cfg.audio_every < 1:
         raise ValueError(f"audio_every must be >= 1 (train audio on every n-th step), got {cfg.audio_every}")
     run = Path(run)
-    dev = pick_device(device)
+    group, dev = join(device)
+    progress = progress and group.main
     torch.manual_seed(cfg.seed)
     ckpt_path = run / "codecs.pt"
     model = Codecs(cfg.frame, cfg.audio).to(dev)
@@ -120,18 +124,21 @@ def train_codecs(data: list[str | Path], run: str | Path, cfg: CodecTrainConfig,
         if "optimizer" in payload:  # a packed (inference-only) run fine-tunes with a fresh optimiser
             opt.load_state_dict(payload["optimizer"])
         start, trained_s = payload["step"], payload["trained_seconds"]
+    group.broadcast_(model.parameters())  # every process starts from rank 0's weights
     run.mkdir(parents=True, exist_ok=True)
-    (run / "codecs_config.json").write_text(json.dumps({"data": [str(d) for d in data], **cfg.to_dict()}, indent=2))
+    if group.main:
+        (run / "codecs_config.json").write_text(json.dumps({"data": [str(d) for d in data], **cfg.to_dict()},
+                                                           indent=2))
     bank = load_bank(data, split="train")
     loud_groups = loud_by_dataset(bank)
     loud = np.sort(np.concatenate(loud_groups)) if loud_groups else np.zeros(0, np.int64)
-    tb = SummaryWriter(str(run / "tb"))
+    tb = SummaryWriter(str(run / "tb")) if group.main else None
     budget_s = cfg.minutes * 60.0 if cfg.minutes else float("inf")
     bar = tqdm(total=cfg.steps, initial=start, desc="train codecs", unit="step", disable=not progress)
     t_last_ckpt, t0, step, stats = time.time(), time.time() - trained_s, start, {}
     audio_parts: dict[str, torch.Tensor] = {}  # the last audio step's losses (a resumed run may start on a frame-only step)
 
-    def checkpoint() -> None:
+    def checkpoint() -> None:  # rank 0 only (the callers check)
         idx = np.random.default_rng(cfg.seed).choice(len(bank.frames), min(2048, len(bank.frames)), replace=False)
         model.eval()
         model.fit_latent_stats(bank.frames[idx], bank.audio[np.sort(np.r_[idx, loud[:1024]])])
@@ -141,11 +148,11 @@ def train_codecs(data: list[str | Path], run: str | Path, cfg: CodecTrainConfig,
                                     "train_config": cfg.to_dict(), "data": [str(d) for d in data]})
 
     model.train()
-    while step < cfg.steps and time.time() - t0 < budget_s:
+    while group.all_agree(step < cfg.steps and time.time() - t0 < budget_s):  # all processes stop at one step
         lr = learning_rate(cfg.schedule, cfg.lr, step, cfg.warmup, cfg.steps, (time.time() - t0) / budget_s)
         for g in opt.param_groups:
             g["lr"] = lr
-        fi, ai = _batches(bank, loud_groups, cfg, step)
+        fi, ai = _batches(bank, loud_groups, cfg, step, group.rank)
         frames = torch.from_numpy(bank.frames[fi]).to(dev)
         masks = torch.from_numpy(bank.salient[fi]).to(dev)
         audio = torch.from_numpy(bank.audio[ai]).to(dev)
@@ -160,13 +167,14 @@ def train_codecs(data: list[str | Path], run: str | Path, cfg: CodecTrainConfig,
                 audio_parts = {"audio_loss": la.detach(), **{f"audio_{k}": v for k, v in parts.items()}}
         opt.zero_grad(set_to_none=True)  # a step without audio leaves the audio codec's grads None: AdamW skips it
         (lf + la if with_audio else lf).backward()
+        group.average_gradients(list(model.parameters()))
         # Clip each codec on its own: a large audio gradient must not shrink the frame update.
         torch.nn.utils.clip_grad_norm_([*model.frame_enc.parameters(), *model.frame_dec.parameters()], 1.0)
         torch.nn.utils.clip_grad_norm_([*model.audio_enc.parameters(), *model.audio_dec.parameters()], 1.0)
         opt.step()
         step += 1
         bar.update(1)
-        if step % cfg.log_every == 0 or step == cfg.steps:
+        if tb is not None and (step % cfg.log_every == 0 or step == cfg.steps):  # rank 0's own losses
             with torch.no_grad():
                 mse = ((to_uint8(rec.float()).float() - frames.float()) ** 2).mean().item()
             stats = {"frame_loss": lf.item(), "train_psnr": 10 * np.log10(255**2 / max(mse, 1e-10)),
@@ -177,12 +185,14 @@ def train_codecs(data: list[str | Path], run: str | Path, cfg: CodecTrainConfig,
             bar.set_postfix(psnr=f"{stats['train_psnr']:.1f}", audio=f"{stats.get('audio_loss', float('nan')):.3f}")
             bar.total = expected_steps(cfg.steps, step, start, time.time() - t0, budget_s, trained_s)
             bar.refresh()
-        if time.time() - t_last_ckpt > cfg.checkpoint_every_s:
+        if tb is not None and time.time() - t_last_ckpt > cfg.checkpoint_every_s:
             checkpoint()
             _log_media(tb, model, bank, loud, step)
             t_last_ckpt = time.time()
-    checkpoint()
-    _log_media(tb, model, bank, loud, step)
-    tb.close()
+    if tb is not None:
+        checkpoint()
+        _log_media(tb, model, bank, loud, step)
+        tb.close()
     bar.close()
+    group.barrier()  # the last checkpoint is written before any process returns
     return {"step": step, "trained_seconds": time.time() - t0, **stats}

@@ -21,7 +21,8 @@ from ..codecs.model import load_codecs
 from ..data.dataset import open_dataset
 from ..data.envspec import canonical_env
 from ..data.visibility import actuated_in_view
-from ..runtime import autocast, pick_device
+from ..distributed import join
+from ..runtime import autocast
 from ..schedule import expected_steps, learning_rate
 from .attack import attack_loss
 from .edm import edm_loss
@@ -221,6 +222,8 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     """Train (or resume) the world model of `run` on `data`, using (a copy of) the codecs of `codecs_run`.
 
     `data_weights` (one per dataset) sets how often each dataset's windows are drawn; default: every window alike.
+    Under torchrun every process draws `cfg.batch` windows of its own and the gradients are averaged (the global
+    batch is `cfg.batch` x processes); rank 0 encodes the latents first, and alone writes checkpoints and logs.
     """
     if not 0.0 <= cfg.model.action_dropout < 1.0:
         raise ValueError(f"model.action_dropout is the share of windows trained without their action, in [0, 1); "
@@ -245,8 +248,9 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     if cfg.state_weight < 0:
         raise ValueError(f"state_weight weighs the state-probe loss and cannot be negative; got {cfg.state_weight}")
     run, codecs_run = Path(run), Path(codecs_run)
+    group, dev = join(device)
     run.mkdir(parents=True, exist_ok=True)
-    if codecs_run.resolve() != run.resolve():
+    if group.main and codecs_run.resolve() != run.resolve():
         shutil.copy2(codecs_run / "codecs.pt", run / "codecs.pt")
         if (codecs_run / "codecs_config.json").exists():  # how the codecs were made travels with them (pack keeps it)
             shutil.copy2(codecs_run / "codecs_config.json", run / "codecs_config.json")
@@ -254,7 +258,7 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     if len({json.dumps(canonical_env(*e), sort_keys=True) for e in named}) != 1:
         raise ValueError(f"dynamics trains on one env configuration; the datasets hold {named}")
     env_id, env_kwargs = named[0]
-    dev = pick_device(device)
+    group.barrier()  # the run's codecs.pt is in place
     codecs = load_codecs(run, dev)
     (c, h, _), d = codecs.latent_shape()
     ckpt_path, start, trained_s = run / "dynamics.pt", 0, 0.0
@@ -272,13 +276,15 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
         raise ValueError("unmarked_share teaches the model to restore markers from its anchor frame; "
                          "set model.unet.anchor=true as well (a new run: the anchor is part of the denoiser)")
     encode = add_unmarked if cfg.unmarked_share > 0 else encode_dataset
-    caches = [encode(run, x, progress=progress, device=dev) for x in data]
+    with group.main_first():  # the others find rank 0's caches
+        caches = [encode(run, x, progress=progress and group.main, device=dev) for x in data]
     u = cfg.model.unet
     windows = LatentWindows(caches, u.context, split="train", weights=data_weights, audio_context=u.audio_context,
                             gamma=cfg.model.value_gamma, motion_share=cfg.motion_share,
                             motion_threshold=cfg.motion_threshold, with_state=cfg.state_weight > 0,
                             unmarked_share=cfg.unmarked_share, reentry_share=cfg.reentry_share,
                             in_view=actuated_in_view(env_id, env_kwargs) if cfg.reentry_share > 0 else None)
+    progress = progress and group.main
     if cfg.reentry_share > 0 and progress:
         print(f"{windows.reentering_windows} training windows bring the pusher back into view; they make "
               f"{cfg.reentry_share:.0%} of each batch")
@@ -311,13 +317,16 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
         if saved_opt is not None and len(saved_opt["param_groups"][0]["params"]) == len(params):  # as does one
             opt.load_state_dict(saved_opt)  # that gains a state probe now
         start, trained_s = payload["step"], payload["trained_seconds"]
-    (run / "dynamics_config.json").write_text(json.dumps({"data": [str(x) for x in data], **cfg.to_dict()}, indent=2))
-    tb = SummaryWriter(str(run / "tb"))
+    group.broadcast_([*model.parameters(), *ema.parameters()])  # every process starts from rank 0's weights
+    if group.main:
+        (run / "dynamics_config.json").write_text(json.dumps({"data": [str(x) for x in data], **cfg.to_dict()},
+                                                             indent=2))
+    tb = SummaryWriter(str(run / "tb")) if group.main else None
     budget = cfg.minutes * 60.0 if cfg.minutes else float("inf")
     bar = tqdm(total=cfg.steps, initial=start, desc="train dynamics", unit="step", disable=not progress)
     t0, t_ckpt, step, parts = time.time() - trained_s, time.time(), start, None
 
-    def checkpoint() -> None:
+    def checkpoint() -> None:  # rank 0 only (the callers check)
         save_checkpoint(ckpt_path, {"kind": "dynamics", "config": cfg.model.to_dict(), "model": _weights(model),
                                     "ema": _weights(ema), "optimizer": opt.state_dict(), "step": step,
                                     "trained_seconds": time.time() - t0, "train_config": cfg.to_dict()})
@@ -325,23 +334,25 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     state_scale = torch.from_numpy(1.0 / windows.state_delta_std).to(dev) \
         if cfg.state_standardise and cfg.state_weight > 0 else STATE_UNIT
     model.train()
-    while step < cfg.steps and time.time() - t0 < budget:
+    while group.all_agree(step < cfg.steps and time.time() - t0 < budget):  # all processes stop at one step
         lr = learning_rate(cfg.schedule, cfg.lr, step, cfg.warmup, cfg.steps, (time.time() - t0) / budget)
         for g in opt.param_groups:
             g["lr"] = lr
-        gen = torch.Generator(device=dev).manual_seed(cfg.seed * 1_000_003 + step)
-        batch = {k: v.to(dev) for k, v in windows.sample(cfg.batch, np.random.default_rng([cfg.seed, step])).items()}
+        gen = torch.Generator(device=dev).manual_seed((cfg.seed * 1_000_003 + step) * group.world + group.rank)
+        rng = np.random.default_rng([cfg.seed, step, group.rank] if group.rank else [cfg.seed, step])
+        batch = {k: v.to(dev) for k, v in windows.sample(cfg.batch, rng).items()}
         with autocast(dev, cpu_bf16=cfg.cpu_bf16):
             loss, parts = _batch_loss(model, batch, cfg, gen, state_scale)
         opt.zero_grad(set_to_none=True)
         loss.backward()
+        group.average_gradients(params)
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         with torch.no_grad():  # one fused EMA update, not a kernel per tensor (matters on GPUs)
             torch._foreach_lerp_(ema_params, params, 1.0 - cfg.ema)
         step += 1
         bar.update(1)
-        if step % cfg.log_every == 0:
+        if step % cfg.log_every == 0 and tb is not None:  # rank 0's own losses
             stats = dict(zip(LOSS_NAMES, parts.tolist()))  # the only device sync of a step
             for k, v in stats.items():
                 tb.add_scalar(f"dynamics/{k}", v, step)
@@ -349,13 +360,15 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
             bar.set_postfix(loss=f"{stats['loss']:.3f}")
             bar.total = expected_steps(cfg.steps, step, start, time.time() - t0, budget, trained_s)
             bar.refresh()
-        if time.time() - t_ckpt > cfg.checkpoint_every_s:
+        if tb is not None and time.time() - t_ckpt > cfg.checkpoint_every_s:
             checkpoint()
             _log_rollout(tb, ema.eval(), val, step)
             t_ckpt = time.time()
-    checkpoint()
-    _log_rollout(tb, ema.eval(), val, step)
-    tb.close()
+    if tb is not None:
+        checkpoint()
+        _log_rollout(tb, ema.eval(), val, step)
+        tb.close()
     bar.close()
+    group.barrier()  # the last checkpoint is written before any process returns
     stats = dict(zip(LOSS_NAMES, parts.tolist())) if parts is not None else {}
     return {"step": step, "trained_seconds": time.time() - t0, **stats}

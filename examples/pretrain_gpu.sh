@@ -3,6 +3,8 @@
 # collect Push data with all cores, train codecs, then dynamics, then pack the model.
 #   examples/pretrain_gpu.sh OUT_DIR [BUDGET_SECONDS]
 # Settings can be scaled down for a dry run on a CPU: EPISODES=20 RANDOM_EPISODES=6 WORKERS=2.
+# NPROC=N trains on N GPUs of one machine (data parallel through torchrun: the batch is per GPU, so the global
+# batch is N times the recipe's 256; the recipe's learning rate was tuned for one GPU).
 set -euo pipefail
 out=${1:?usage: examples/pretrain_gpu.sh OUT_DIR [BUDGET_SECONDS]}
 budget=${2:-540}
@@ -10,6 +12,9 @@ episodes=${EPISODES:-600}
 random_episodes=${RANDOM_EPISODES:-200}
 workers=${WORKERS:-$(( $(nproc) - 2 ))}
 ws=${WORLDSIM:-python3 -m worldsim}
+nproc=${NPROC:-1}
+train=$ws
+if [ "$nproc" -gt 1 ]; then train="python3 -m torch.distributed.run --standalone --nproc-per-node $nproc -m worldsim"; fi
 deadline=$(( $(date +%s) + budget ))
 mkdir -p "$out"
 export MUJOCO_GL=${MUJOCO_GL:-egl}
@@ -21,8 +26,8 @@ left=$(( deadline - $(date +%s) - 45 ))  # 45 s kept for latent encoding, checkp
 codec_min=$(python3 -c "print(round(0.4 * $left / 60, 2))")
 dyn_min=$(python3 -c "print(round(0.6 * $left / 60 - 0.2, 2))")
 echo "budget left ${left}s: codecs ${codec_min} min, dynamics ${dyn_min} min"
-$ws train codecs --data "$out/data/push" "$out/data/push_random" --out "$out/run" --minutes "$codec_min" \
+$train train codecs --data "$out/data/push" "$out/data/push_random" --out "$out/run" --minutes "$codec_min" \
     --steps 1000000 --set frame_batch=64 audio_batch=128 checkpoint_every_s=120
-$ws train dynamics --data "$out/data/push" "$out/data/push_random" --out "$out/run" --minutes "$dyn_min" \
+$train train dynamics --data "$out/data/push" "$out/data/push_random" --out "$out/run" --minutes "$dyn_min" \
     --steps 1000000 --set batch=256 lr=7e-4 warmup=500 checkpoint_every_s=180 model.unet.width=128
 $ws pack --run "$out/run" --out "$out/pretrained_push"

@@ -66,16 +66,20 @@ def _dataset(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     """`worldsim train STAGE`; under torchrun (`torchrun --nproc-per-node N -m worldsim train ...`) each process
     trains on its own batches with gradients averaged (worldsim/distributed.py)."""
-    from .distributed import leave
+    from .distributed import exit_worker, leave
 
-    if args.stage == "heads" and int(os.environ.get("WORLD_SIZE", "1")) > 1:
+    parallel = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    if args.stage == "heads" and parallel:
         raise ValueError("train heads runs in one process; start it without torchrun (torchrun trains codecs, "
                          "dynamics and all)")
     try:
         results = _train_stages(args)
     finally:
         leave()
-    print(json.dumps({stage: {k: round(float(v), 4) for k, v in r.items()} for stage, r in results.items()}))
+    if os.environ.get("RANK", "0") == "0":  # one report per job (the others' losses are of their own batches)
+        print(json.dumps({stage: {k: round(float(v), 4) for k, v in r.items()} for stage, r in results.items()}))
+    if parallel:
+        exit_worker(0)
     return 0
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NoReturn
 
 import torch
 import torch.distributed as dist
@@ -100,6 +101,17 @@ def join(device: str | None = None) -> tuple[Group, torch.device]:
 
 
 def leave() -> None:
-    """Leave the process group, if this process joined one (at the end of a torchrun job)."""
+    """Leave the process group, if this process joined one (at the end of a torchrun job), once every process is
+    done with it: a process that tears its connections down while a peer still uses them aborts that peer."""
     if dist.is_initialized():
+        dist.barrier()
         dist.destroy_process_group()
+
+
+def exit_worker(code: int = 0) -> NoReturn:
+    """End a data-parallel worker without interpreter finalisation, where gloo's threads abort a few percent of
+    processes (SIGABRT, 'terminate called without an active exception'; measured here in 8 of 140 two-process
+    runs; pytorch/pytorch#179291) after all their work is written."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

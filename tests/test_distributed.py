@@ -17,8 +17,8 @@ from worldsim.distributed import Group, exit_worker, join, leave
 
 def _two_ranks(rank: int, store: str, out: str) -> None:
     os.environ.update(WORLD_SIZE="2", RANK=str(rank), LOCAL_RANK=str(rank))
-    # A file store, not rank 0's TCP store: a rank that outlives the store's host can abort at exit. (torchrun
-    # keeps its store in its own agent process; the test below runs join()'s own initialisation through it.)
+    # The processes meet through a file (no free port to find); join() then finds the group made. Its own
+    # initialisation from torchrun's environment runs in the torchrun test below.
     dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=2)
     group, dev = join("cpu")
     torch.manual_seed(rank)  # different starting weights: broadcast_ must make them rank 0's

@@ -53,8 +53,11 @@ def main() -> None:
         raise SystemExit("give exactly one of --write REF.npz (on the reference machine) or --check REF.npz")
     if args.write:
         ref = rollouts(args.env, args.seeds, args.steps)
-        Path(args.write).parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(args.write, env=args.env, seeds=np.array(args.seeds), **ref)
+        out = Path(args.write)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.tmp.npz")  # written whole, then renamed: a kill leaves no half reference
+        np.savez_compressed(tmp, env=args.env, seeds=np.array(args.seeds), **ref)
+        os.replace(tmp, out)
         print(f"reference rollouts of {args.env} (seeds {args.seeds}, {args.steps} steps) -> {args.write}")
         return
     with np.load(args.check) as z:

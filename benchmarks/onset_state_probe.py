@@ -1,7 +1,9 @@
 """Is the next step's audible contact predictable at all at the 20 Hz control step? The classifier of
 onset_context_probe.py (same training loop, early stopping, threshold and +-1-step onset F1) fed what the codec
 latents stand in for: the true physical state (qpos, qvel, standardised) at step t with the step's action (`state`),
-the same for steps t-3..t (`state_hist`), or the raw 64x64 RGB frames of steps t-3..t with the actions that led to
+the same for steps t-3..t (`state_hist`), the state with the signed distances of every pair of geoms that can touch
+(at t, at t+1 extrapolated from the velocities and the action, and their change since t-1: `geometry`, what the
+simulator's collision detection computes), or the raw 64x64 RGB frames of steps t-3..t with the actions that led to
 them and the step's action (`pixels`, a small strided CNN, no codec). Trains on the training episodes of every
 dataset, early-stops and thresholds on the held-out episodes of the others, scores the held-out episodes of the first.
 Also reports recall on first contacts vs chatter, the F1 with no tolerance, and the no-model rule 'a contact next
@@ -16,30 +18,76 @@ from __future__ import annotations
 import argparse
 import time
 
+import gymnasium as gym
 import numpy as np
 import torch
 from torch import nn
+from tqdm import tqdm
 
 import onset_context_probe as ocp  # benchmarks/ is on sys.path when this file runs as a script
+import worldsim  # noqa: F401  (registers the envs)
+from worldsim.envs.backend import mujoco
 from worldsim.data.dataset import open_dataset
 from worldsim.data.windows import split_of
 from worldsim.evaluation.metrics import event_steps, f1, first_contact_steps, onset_counts, onset_hits
 from worldsim.evaluation.report import write_json
 
-CONTEXT = {"state": 1, "state_hist": 4, "pixels": 4}
+CONTEXT = {"state": 1, "state_hist": 4, "geometry": 1, "pixels": 4}
+DIST_MAX = 0.05  # m: distances are clipped here (what is further away cannot touch within a step)
 
 
-def load(data: list[str], with_frames: bool) -> tuple[list[dict[str, np.ndarray]], np.ndarray]:
-    """Episodes (state+led action per step, actions, truth, first contacts, split, frame indices) and a frame store."""
+def contact_pairs(m: mujoco.MjModel) -> list[tuple[int, int]]:
+    """Geom pairs that the collision filter lets touch (contype/conaffinity), at least one on a moving body."""
+    out = []
+    for a in range(m.ngeom):
+        for b in range(a + 1, m.ngeom):
+            can = (m.geom_contype[a] & m.geom_conaffinity[b]) or (m.geom_contype[b] & m.geom_conaffinity[a])
+            if can and (m.geom_bodyid[a] or m.geom_bodyid[b]) and m.geom_bodyid[a] != m.geom_bodyid[b]:
+                out.append((a, b))
+    return out
+
+
+def geometry(env: gym.Env, qpos: np.ndarray, qvel: np.ndarray, actions: np.ndarray) -> np.ndarray:
+    """[T, 3P] signed distances (cm, clipped at DIST_MAX) of the contact pairs at t, at t+1 extrapolated (qpos
+    integrated over one control step with qvel, the pusher at the commanded velocity), and the change since t-1."""
+    m, d = env.model, env.data
+    pairs = contact_pairs(m)
+    push_dofs = [m.jnt_dofadr[m.joint(n).id] for n in ("px", "py")]
+    dt = m.opt.timestep * env.n_substeps
+    acts = np.concatenate([actions, np.zeros((1, actions.shape[1]))])  # no action after the last step
+
+    def dists(q: np.ndarray) -> np.ndarray:
+        d.qpos[:] = q
+        mujoco.mj_kinematics(m, d)
+        return np.array([mujoco.mj_geomDistance(m, d, a, b, DIST_MAX, None) for a, b in pairs])
+
+    now = np.stack([dists(q) for q in qpos])
+    nxt = np.zeros_like(now)
+    for t, (q, v) in enumerate(zip(qpos, qvel)):
+        q, v = q.copy(), v.copy()
+        v[push_dofs] = env.controls(acts[t])
+        mujoco.mj_integratePos(m, q, v, dt)
+        nxt[t] = dists(q)
+    change = np.diff(now, axis=0, prepend=now[:1])
+    return (100.0 * np.concatenate([now, nxt, change], 1)).astype(np.float32)
+
+
+
+def load(data: list[str], with_frames: bool, with_geometry: bool) -> tuple[list[dict[str, np.ndarray]], np.ndarray]:
+    """Episodes (state+led action per step, geometry, actions, truth, first contacts, split, frame indices) and a
+    frame store."""
     eps, store = [], []
     n_frames = 0
     for d in data:
         ds = open_dataset(d)
-        for entry in ds.entries:
+        env = gym.make(ds.env_id, **(ds.header.get("env_kwargs") or {})).unwrapped if with_geometry else None
+        for entry in tqdm(ds.entries, desc=f"load {d}", unit="ep", mininterval=10):
             with np.load(ds.path(entry)) as ep:
                 n, acts = len(ep["qpos"]), ep["actions"].astype(np.float32)
                 led = np.concatenate([np.zeros((1, acts.shape[1]), np.float32), acts])  # action that led to step
-                eps.append({"state": np.concatenate([ep["qpos"], ep["qvel"], led], 1).astype(np.float32),
+                state = np.concatenate([ep["qpos"], ep["qvel"], led], 1).astype(np.float32)
+                geo = np.concatenate([state, geometry(env, ep["qpos"], ep["qvel"], acts)], 1) if env else state
+                eps.append({"state": state, "geometry": geo,
                             "actions": acts, "truth": event_steps(ep["ev_step"], ep["ev_level"], n),
                             "first": first_contact_steps(ep["ev_step"], ep["ev_level"], ep["ev_geoms"], n),
                             "index_frames": np.arange(n_frames, n_frames + n), "split": split_of(entry["index"], 10),
@@ -50,13 +98,14 @@ def load(data: list[str], with_frames: bool) -> tuple[list[dict[str, np.ndarray]
     return eps, (np.concatenate(store) if store else np.zeros((0, 3, 64, 64), np.uint8))
 
 
-def standardise(eps: list[dict[str, np.ndarray]]) -> None:
-    """Set what ocp.windows picks by step: "audio" = state standardised on training episodes, "frames" = indices."""
-    train = np.concatenate([e["state"] for e in eps if e["split"] == "train"])
+def standardise(eps: list[dict[str, np.ndarray]], key: str) -> None:
+    """Set what ocp.windows picks by step: "audio" = eps[key] standardised on training episodes, "frames" =
+    indices."""
+    train = np.concatenate([e[key] for e in eps if e["split"] == "train"])
     mean, std = train.mean(0), train.std(0)
     std = np.where(std > 1e-6, std, 1.0)
     for e in eps:
-        e["audio"], e["frames"] = (e["state"] - mean) / std, e["index_frames"]
+        e["audio"], e["frames"] = (e[key] - mean) / std, e["index_frames"]
 
 
 class PixelProbe(nn.Module):
@@ -136,8 +185,7 @@ def main() -> None:
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     t_start = time.time()
-    eps, frames = load(args.data, "pixels" in args.inputs)
-    standardise(eps)
+    eps, frames = load(args.data, "pixels" in args.inputs, "geometry" in args.inputs)
     store = torch.from_numpy(frames)
     train_eps = [e for e in eps if e["split"] == "train"]
     tune_eps = [e for e in eps if e["split"] == "val" and e["data"] != args.data[0]]  # early stop, threshold
@@ -148,6 +196,7 @@ def main() -> None:
     grid = np.linspace(0.05, 0.95, 19)
     rows = []
     for kind in args.inputs:
+        standardise(eps, "geometry" if kind == "geometry" else "state")
         for seed in range(args.seeds):
             t0 = time.time()
             tune, val = make_windows(tune_eps, kind), make_windows(val_eps, kind)

@@ -483,6 +483,49 @@ def test_state_probe_trains_on_the_step_s_state_change_and_stays_with_its_run(ti
         train_dynamics([data], run, run, replace(cfg, state_weight=-1.0), progress=False)
 
 
+def test_impact_cue_is_learned_from_the_events_and_steers_the_denoiser(tiny_world, tmp_path):
+    import shutil
+
+    from worldsim.checkpoint import load_checkpoint
+    from worldsim.data.dataset import open_dataset
+    from worldsim.data.episode import load_episode
+    from worldsim.dynamics.latent_windows import LatentWindows
+    from worldsim.dynamics.model import LatentState
+    from worldsim.evaluation.metrics import event_steps
+
+    data, world = tiny_world
+    windows = LatentWindows(sorted((world / "latents").glob("*.npz")), 4, split="all", with_impacts=True)
+    ds = open_dataset(data)
+    ep = load_episode(ds.path(ds.entries[0]))[0]
+    truth = event_steps(ep["ev_step"], ep["ev_level"], len(ep["qpos"]))
+    assert truth.any()  # the scripted pusher hits the block in the first episode
+    got = windows.get(np.arange(len(ep["actions"])))["impact_next"].numpy()  # episode 0's windows, in order
+    assert np.array_equal(got > 0.5, truth[1:])  # the window from step t is told about step t + 1
+    run = tmp_path / "cued"
+    shutil.copytree(world, run)
+    cfg = DynamicsTrainConfig(model=replace(TINY, impact_cue=True), batch=8, steps=10 ** 6, warmup=1,
+                              checkpoint_every_s=1e9, lr=3e-3)
+    start = load_checkpoint(run / "dynamics.pt", kind="dynamics")["step"]
+    result = train_dynamics([data], run, run, replace(cfg, steps=start + 30), progress=False)  # a run gains a cue
+    assert result["impact_bce"] > 0
+    model = load_world_model(run, "cpu")  # loads strictly: head, cue embedding and config agree
+    assert model.impact is not None and 0.05 <= model.config.impact_threshold <= 0.95
+    assert model.cue_embed.weight.abs().sum() > 0  # trained away from its zero start
+    batch = windows.get(np.arange(8))
+    state = LatentState(batch["ctx_frames"], batch["ctx_audio"], batch["ctx_actions"], batch["anchor"])
+    noise = model.initial_noise(8, torch.Generator().manual_seed(0))
+    cond_on, cond_off = (model.cond(state, batch["action"], cue=torch.full((8,), c)) for c in (1.0, 0.0))
+    sig = torch.full((8,), 1.0)
+    on, off = (model.denoiser(noise, sig, **c) for c in (cond_on, cond_off))
+    assert not torch.allclose(on[1], off[1])  # the cue reaches the audio the denoiser makes
+    cue = model.impact_cue(state, batch["action"])
+    assert set(cue.unique().tolist()) <= {0.0, 1.0}
+    nxt, *_ = model.imagine(state, batch["action"], 2, generator=torch.Generator().manual_seed(0))  # the head's cue
+    assert torch.isfinite(nxt.audio).all()
+    resumed = train_dynamics([data], run, run, replace(cfg, model=TINY, steps=start + 31), progress=False)
+    assert "impact_bce" in resumed and load_world_model(run, "cpu").impact is not None  # a resumed run keeps it
+
+
 def test_change_weights_reweigh_each_modality_s_loss_alone(tiny_world, tmp_path):
     from worldsim.dynamics.latent_windows import LatentWindows
 

@@ -17,11 +17,13 @@ from ..data.dataset import MANIFEST, open_dataset
 from ..data.episode import load_episode
 from ..data.markers import unmarked_frames
 from ..data.motion import free_body_addresses, object_motion, planar_state_addresses
+from ..evaluation.metrics import event_steps
 from .model import load_codecs
 
 CACHE_KEYS = ("frame_latents", "audio_latents", "actions", "rewards", "terminated", "truncated", "object_motion",
-              "state", "offsets", "episodes")
-PHYSICAL = ("object_motion", "state")  # read from the episodes' qpos, not encoded: added to older caches in place
+              "state", "audible", "offsets", "episodes")
+PHYSICAL = ("object_motion", "state", "audible")  # read from the episodes' qpos and contact events, not encoded:
+# added to older caches in place
 UNMARKED = "frame_latents_unmarked"  # the frames re-rendered without the scene's markers: added on demand
 
 
@@ -60,7 +62,7 @@ def encode_dataset(run: str | Path, data: str | Path, batch: int = 256, progress
         parts["audio_latents"].append(_encode(model.encode_audio, a, batch, dev))
         for k in ("actions", "rewards", "terminated", "truncated"):
             parts[k].append(ep[k])
-        for k, v in _physical(ep["qpos"], ds.env_id, ds.header.get("env_kwargs")).items():
+        for k, v in _physical(ep, ds.env_id, ds.header.get("env_kwargs")).items():
             parts[k].append(v)
         n += len(f)
         offsets.append(n)
@@ -115,10 +117,13 @@ def _save(out: Path, arrays: dict[str, Any]) -> None:
     os.replace(tmp, out)
 
 
-def _physical(qpos: np.ndarray, env_id: str, env_kwargs: dict[str, Any] | None) -> dict[str, np.ndarray]:
-    """One episode's `object_motion` [T - 1] (m per action) and planar `state` [T, S] (m or rad) from its qpos."""
+def _physical(ep: dict[str, np.ndarray], env_id: str, env_kwargs: dict[str, Any] | None) -> dict[str, np.ndarray]:
+    """One episode's `object_motion` [T - 1] (m per action) and planar `state` [T, S] (m or rad) from its qpos, and
+    `audible` [T] (the steps with an audible contact event, the onset truth of the evaluations)."""
+    qpos = ep["qpos"]
     return {"object_motion": object_motion(qpos, free_body_addresses(env_id, env_kwargs)),
-            "state": qpos[:, planar_state_addresses(env_id, env_kwargs)].astype(np.float32)}
+            "state": qpos[:, planar_state_addresses(env_id, env_kwargs)].astype(np.float32),
+            "audible": event_steps(ep["ev_step"], ep["ev_level"], len(qpos))}
 
 
 def _add_physical(out: Path, data: str | Path, progress: bool) -> None:
@@ -129,10 +134,11 @@ def _add_physical(out: Path, data: str | Path, progress: bool) -> None:
     by_index = {e["index"]: e for e in ds.entries}
     parts: dict[str, list[np.ndarray]] = {k: [] for k in PHYSICAL}
     for i in tqdm(arrays["episodes"], desc=f"qpos fields {ds.root.name}", unit="ep", disable=not progress):
-        qpos = load_episode(ds.path(by_index[int(i)]))[0]["qpos"]
-        for k, v in _physical(qpos, ds.env_id, ds.header.get("env_kwargs")).items():
+        ep = load_episode(ds.path(by_index[int(i)]))[0]
+        for k, v in _physical(ep, ds.env_id, ds.header.get("env_kwargs")).items():
             parts[k].append(v)
     arrays.update({k: np.concatenate(v) for k, v in parts.items()})
-    if len(arrays["object_motion"]) != len(arrays["actions"]) or len(arrays["state"]) != len(arrays["frame_latents"]):
+    if len(arrays["object_motion"]) != len(arrays["actions"]) or \
+            not len(arrays["state"]) == len(arrays["audible"]) == len(arrays["frame_latents"]):
         raise ValueError(f"{out} does not match the episodes of {data}; delete it to encode again")
     _save(out, arrays)

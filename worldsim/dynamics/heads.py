@@ -139,6 +139,31 @@ class StateProbe(nn.Module):
         return self.mlp(features)
 
 
+class ImpactHead(nn.Module):
+    """(K context frame latents, Ka context audio latents, the actions that led to the context, the step's action) ->
+    logit of "an audible impact in the next step". Its thresholded answer is the impact cue the denoiser is
+    conditioned on (WorldModel): a discrete event decided before sampling, so that a few sampler steps still make
+    the transient (the model's own features blur it: docs/measured.md, onsets).
+    """
+
+    def __init__(self, frame_channels: int, audio_dim: int, action_dim: int, context: int, audio_context: int,
+                 width: int = 64) -> None:
+        super().__init__()
+        self.conv = nn.Sequential(nn.Conv2d(context * frame_channels, width, 3, padding=1), nn.SiLU(),
+                                  nn.Conv2d(width, 2 * width, 3, 2, 1), nn.SiLU(), nn.AdaptiveAvgPool2d(1),
+                                  nn.Flatten())
+        self.mlp = nn.Sequential(nn.Linear(audio_context * audio_dim + (context + 1) * action_dim, 2 * width),
+                                 nn.SiLU())
+        self.head = nn.Sequential(nn.Linear(4 * width, 2 * width), nn.SiLU(), nn.Linear(2 * width, 1))
+
+    def forward(self, ctx_frames: torch.Tensor, ctx_audio: torch.Tensor, ctx_actions: torch.Tensor,
+                action: torch.Tensor) -> torch.Tensor:
+        """[B, K, C, h, w], [B, Ka, D], [B, K, A], [B, A] -> logit [B]."""
+        h = torch.cat([self.conv(ctx_frames.flatten(1, 2)),
+                       self.mlp(torch.cat([ctx_audio.flatten(1), ctx_actions.flatten(1), action], 1))], 1)
+        return self.head(h)[:, 0]
+
+
 REWARD_HEADS = {"pool": RewardTerminationHead, "keypoints": KeypointRewardHead,
                 "keypoints_anchor": functools.partial(KeypointRewardHead, anchor=True)}
 

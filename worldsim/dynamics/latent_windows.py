@@ -47,7 +47,8 @@ def check_audio_context(context: int, audio_context: int) -> None:
 
 
 def _physical_field(z: np.lib.npyio.NpzFile, key: str, path: str | Path) -> np.ndarray:
-    """A field read from qpos (`object_motion`, `state`), or a clear error for a cache made before it existed."""
+    """A field read from qpos or events (`object_motion`, `state`, `audible`), or a clear error for a cache made
+    before it existed."""
     if key not in z.files:
         raise ValueError(f"{path} has no {key!r}; pass its dataset through worldsim.codecs.cache.encode_dataset "
                          "(or `worldsim encode`), which adds it in place")
@@ -61,7 +62,7 @@ class LatentWindows:
                  weights: list[float] | None = None, gamma: float = 0.9, motion_share: float = 0.0,
                  motion_threshold: float = 0.002, with_state: bool = False, unmarked_share: float = 0.0,
                  reentry_share: float = 0.0, in_view: Callable[[np.ndarray], np.ndarray] | None = None,
-                 audio_context: int = 0) -> None:
+                 audio_context: int = 0, with_impacts: bool = False) -> None:
         check_motion_share(motion_share)
         check_motion_share(reentry_share, "reentry_share", "windows at which an actuated body comes back into view")
         if motion_share + reentry_share >= 1.0:
@@ -76,7 +77,7 @@ class LatentWindows:
         check_audio_context(context, audio_context)
         self.context, self.audio_context = context, audio_context or context
         frames, audio, actions, rewards, terminated, values, motion, state = [], [], [], [], [], [], [], []
-        unmarked = []
+        unmarked, audible = [], []
         starts = []  # (latent index of t0, action index of t0, first latent index of the episode), over all caches
         origin = []  # which cache each window comes from
         self.episodes = []  # (first latent index, first action index, observations)
@@ -92,6 +93,8 @@ class LatentWindows:
                 motion.append(_physical_field(z, "object_motion", path))
             if with_state or reentry_share > 0:
                 state.append(_physical_field(z, "state", path))
+            if with_impacts:
+                audible.append(_physical_field(z, "audible", path))
             if unmarked_share > 0:
                 if UNMARKED not in z.files:
                     raise ValueError(f"{path} has no {UNMARKED!r}; pass its dataset through "
@@ -119,6 +122,7 @@ class LatentWindows:
         self._action_sums = np.concatenate([np.zeros((1, self.actions.shape[1])), np.cumsum(self.actions, 0)])
         self.terminated, self.values = np.concatenate(terminated), np.concatenate(values)
         self.state = np.concatenate(state) if state else None  # [latents, S] planar state, m (or rad)
+        self.audible = np.concatenate(audible) if audible else None  # [latents] an audible contact in the step
         self.unmarked = np.concatenate(unmarked) if unmarked else None  # frames without the scene's markers
         self.unmarked_share = unmarked_share
         self.index = np.asarray(starts, np.int64)
@@ -171,6 +175,8 @@ class LatentWindows:
                "odometry": self._action_sums[at] - self._action_sums[at - (zt - first[:, 0])]}
         if self.state is not None:  # what the step does to the scene's planar state
             out["state_delta"] = self.state[zt + 1] - self.state[zt]
+        if self.audible is not None:  # whether the step makes an audible impact
+            out["impact_next"] = self.audible[zt + 1]
         return {key: torch.from_numpy(np.ascontiguousarray(v, dtype=np.float32)) for key, v in out.items()}
 
     def sequence(self, episode: int, start: int, length: int) -> dict[str, torch.Tensor]:

@@ -14,7 +14,7 @@ from ..checkpoint import CheckpointError, load_checkpoint
 from ..codecs.model import Codecs, load_codecs
 from ..runtime import pick_device
 from .edm import EDMPrecond
-from .heads import StateProbe, ValueHead, make_reward_head
+from .heads import ImpactHead, StateProbe, ValueHead, make_reward_head
 from .samplers import SAMPLERS, karras_sigmas
 from .unet import DenoiserUNet, UNetConfig, audio_steps
 
@@ -39,6 +39,9 @@ class DynamicsConfig:
     reward_head: str = "keypoints"  # "keypoints" (spatial softmax) or "pool" (global pooling; runs made before)
     value_head: bool = True  # learn V of the data's policy, for planners' terminal values
     value_gamma: float = 0.9  # its discount (an effective horizon of 1 / (1 - gamma) steps)
+    impact_cue: bool = False  # condition the denoiser on an "impact next step" cue: the real one in training, the
+    # ImpactHead's thresholded prediction when imagining
+    impact_threshold: float = 0.5  # P(impact) above which the cue is on (training sets it on held-out windows)
     env_id: str = "worldsim/Push-v0"
     env_kwargs: dict[str, Any] = field(default_factory=dict)
 
@@ -97,6 +100,12 @@ class WorldModel(nn.Module):
         self.value = ValueHead(u.frame_channels, config.value_gamma) if config.value_head else None
         self.state_probe = StateProbe(2 * u.width, (u.latent_size // 2) ** 2, config.state_dim) \
             if config.state_dim else None  # reads the U-Net's last 4x4 block in training (train.py)
+        self.impact = ImpactHead(u.frame_channels, u.audio_dim, u.action_dim, u.context, audio_steps(u)) \
+            if config.impact_cue else None
+        self.cue_embed = nn.Linear(1, u.emb) if config.impact_cue else None
+        if self.cue_embed is not None:  # starts as the model without a cue (a fine-tune that adds one)
+            nn.init.zeros_(self.cue_embed.weight)
+            nn.init.zeros_(self.cue_embed.bias)
 
     @property
     def device(self) -> torch.device:
@@ -129,8 +138,20 @@ class WorldModel(nn.Module):
         missing = self.audio_context - audio.shape[1]
         return torch.cat([audio[:, :1].expand(-1, missing, *audio.shape[2:]), audio], 1) if missing > 0 else audio
 
-    def cond(self, state: LatentState, action: torch.Tensor, ctx_noise: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
-        """Conditioning tensors of the denoiser for one step from `state` under `action`."""
+    def impact_logit(self, state: LatentState, action: torch.Tensor) -> torch.Tensor:
+        """The impact head's logit of an audible impact in the step from `state` under `action` [B]."""
+        if self.impact is None:
+            raise ValueError("this world model has no impact head (train with --set model.impact_cue=true)")
+        return self.impact(state.frames.float(), state.audio.float(), state.actions.float(), action.float())
+
+    def impact_cue(self, state: LatentState, action: torch.Tensor) -> torch.Tensor:
+        """1 where the impact head expects an audible impact in the step (P > config.impact_threshold), else 0 [B]."""
+        return (torch.sigmoid(self.impact_logit(state, action)) > self.config.impact_threshold).float()
+
+    def cond(self, state: LatentState, action: torch.Tensor, ctx_noise: torch.Tensor | None = None,
+             cue: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """Conditioning tensors of the denoiser for one step from `state` under `action`; for a model with an impact
+        cue, `cue` [B] (1: an impact in this step) or, when None, the impact head's."""
         b = action.shape[0]
         noise = ctx_noise if ctx_noise is not None else torch.full((b,), NO_CONTEXT_NOISE, device=action.device)
         out = {"ctx_frames": state.frames, "ctx_audio": state.audio, "ctx_actions": state.actions,
@@ -145,6 +166,9 @@ class WorldModel(nn.Module):
                 raise ValueError("this world model conditions on odometry (the sum of the episode's actions); "
                                  "start states with WorldModel.reset, which sums the context's actions")
             out["odometry"] = state.odometry.float() * ODOMETRY_SCALE
+        if self.cue_embed is not None:
+            cue = self.impact_cue(state, action) if cue is None else cue
+            out["extra_emb"] = self.cue_embed(cue.float().view(b, 1))
         return out
 
     @torch.no_grad()
@@ -223,11 +247,12 @@ class WorldModel(nn.Module):
 
     def _denoise_fn(self, state: LatentState, action: torch.Tensor) -> Callable[..., tuple[torch.Tensor, ...]]:
         """D(x; sigma) for one step under `action`, action-guided when `self.guidance` != 1 (both passes in one batch)."""
-        cond = self.cond(state, action)
+        cue = self.impact_cue(state, action) if self.impact is not None else None  # decided once, before sampling
+        cond = self.cond(state, action, cue=cue)
         g = self._guidance
         if g == 1.0:
             return lambda xx, sig: self.denoiser(xx, sig, **cond)
-        null = self.cond(state, torch.full_like(action, NULL_ACTION))
+        null = self.cond(state, torch.full_like(action, NULL_ACTION), cue=cue)
         both = {k: torch.cat([cond[k], null[k]]) for k in cond}
 
         def guided(xx: tuple[torch.Tensor, ...], sig: torch.Tensor) -> tuple[torch.Tensor, ...]:

@@ -63,6 +63,9 @@ class DynamicsTrainConfig:
     attack_batch: int = 16  # windows of each batch the attack loss decodes (the audio decoder is costly at 16 kHz)
     attack_sigma_max: float = float("inf")  # only windows noised at most this much count in the attack loss (the
     # last sampler steps, whose noisy input still holds the impact; at high noise the loss would favour silence)
+    impact_weight: float = 1.0  # weight of the impact head's BCE (models with model.impact_cue)
+    impact_lr_scale: float = 10.0  # the impact head learns at this multiple of lr (it starts from scratch when a
+    # fine-tune adds the cue, while the denoiser is fine-tuned at a small lr)
     unmarked_share: float = 0.0  # share of windows whose context frames are re-rendered without the scene's markers
     # (Push's goal disc) while the anchor and the next frame keep them: the model learns to restore a lost marker
     checkpoint_every_s: float = 120.0
@@ -84,6 +87,8 @@ def _keep_saved_model(cfg: DynamicsTrainConfig, payload: dict[str, Any], run: Pa
     replaces the heads; a new --out trains another architecture)."""
     saved = DynamicsConfig.from_dict(payload["config"])
     keep = {k: getattr(saved, k) for k in ("unet", "reward_head", "value_head", "value_gamma")}
+    if saved.impact_cue:  # a fine-tune may add an impact cue, not take one away
+        keep["impact_cue"] = True
     changed = {k: v for k, v in keep.items() if getattr(cfg.model, k) != v}
     if not changed:
         return cfg
@@ -128,7 +133,8 @@ def change_weights(last: torch.Tensor, nxt: torch.Tensor, alpha: float) -> torch
     return (1.0 + alpha * m / m.mean().clamp_min(1e-8)) / (1.0 + alpha)
 
 
-LOSS_NAMES = ("loss", "edm_frame", "edm_audio", "reward_mse", "termination_bce", "value_mse", "state_mse", "attack")
+LOSS_NAMES = ("loss", "edm_frame", "edm_audio", "reward_mse", "termination_bce", "value_mse", "state_mse", "attack",
+              "impact_bce")
 STATE_UNIT = 100.0  # the state probe predicts centimetres (and centiradians): changes of order 1
 
 
@@ -151,7 +157,8 @@ def _batch_loss(model: WorldModel, batch: dict[str, torch.Tensor], cfg: Dynamics
     if cfg.model.action_dropout > 0:  # the unconditional model that action guidance subtracts
         drop = torch.rand(b, device=dev, generator=gen) < cfg.model.action_dropout
         action = torch.where(drop[:, None], torch.full_like(action, NULL_ACTION), action)
-    cond = model.cond(state, action, sigma_ctx)
+    cued = model.impact is not None
+    cond = model.cond(state, action, sigma_ctx, cue=batch["impact_next"] if cued else None)  # the real cue
     m = cfg.model
     feats: dict[str, torch.Tensor] = {}
     probe = model.state_probe is not None and cfg.state_weight > 0
@@ -184,9 +191,31 @@ def _batch_loss(model: WorldModel, batch: dict[str, torch.Tensor], cfg: Dynamics
     lr_ = torch.nn.functional.mse_loss(reward.float(), batch["reward"])
     lt = torch.nn.functional.binary_cross_entropy_with_logits(term.float(), batch["terminated"])
     lv = value_loss(model.value, batch["ctx_frames"][:, -1], batch["next_frame"], batch["value_next"])
-    total = diff + cfg.head_weight * (lr_ + lt + lv) + cfg.state_weight * ls
+    li = torch.nn.functional.binary_cross_entropy_with_logits(
+        model.impact_logit(state, batch["action"]).float(), batch["impact_next"]) if cued else torch.zeros((), device=dev)
+    total = diff + cfg.head_weight * (lr_ + lt + lv) + cfg.state_weight * ls + cfg.impact_weight * li
     lk = la_[0] / cfg.attack_weight if la_ else torch.zeros((), device=dev)  # logged unweighted
-    return total, torch.stack([total, lf, la, lr_, lt, lv, ls, lk]).detach().float()
+    return total, torch.stack([total, lf, la, lr_, lt, lv, ls, lk, li]).detach().float()
+
+
+@torch.no_grad()
+def impact_threshold(model: WorldModel, windows: LatentWindows, batch: int = 1024) -> tuple[float, float]:
+    """(threshold, F1): the P(impact) threshold of the impact head with the best F1 of "an audible impact in the
+    next step" over `windows` (held out, real context), on a grid from 0.05 to 0.95."""
+    dev, probs, truth = model.device, [], []
+    for i in range(0, len(windows), batch):
+        w = {k: v.to(dev) for k, v in windows.get(np.arange(i, min(i + batch, len(windows)))).items()}
+        state = LatentState(w["ctx_frames"], w["ctx_audio"], w["ctx_actions"])
+        probs.append(torch.sigmoid(model.impact_logit(state, w["action"])).cpu())
+        truth.append(w["impact_next"].cpu() > 0.5)
+    p, y = torch.cat(probs), torch.cat(truth)
+    best = (0.5, 0.0)
+    for thr in np.linspace(0.05, 0.95, 19):
+        pred = p > float(thr)
+        tp, fp, fn = int((pred & y).sum()), int((pred & ~y).sum()), int((~pred & y).sum())
+        f = 2 * tp / max(2 * tp + fp + fn, 1)
+        best = max(best, (float(thr), f), key=lambda x: x[1])
+    return best
 
 
 @torch.no_grad()
@@ -214,6 +243,11 @@ def _log_rollout(tb: SummaryWriter, model: WorldModel, windows: LatentWindows, s
     tb.add_image("rollout/real_top_imagined_bottom", grid.permute(2, 0, 1), step)
     tb.add_audio("rollout/real", real_audio.reshape(1, -1), step, sample_rate=16000)
     tb.add_audio("rollout/imagined", torch.cat(audio).reshape(1, -1), step, sample_rate=16000)
+
+
+def _write_config(run: Path, data: list[str | Path], cfg: DynamicsTrainConfig) -> None:
+    """RUN/dynamics_config.json: the datasets and the whole training config, for people reading the run."""
+    (run / "dynamics_config.json").write_text(json.dumps({"data": [str(x) for x in data], **cfg.to_dict()}, indent=2))
 
 
 def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Path, cfg: DynamicsTrainConfig,
@@ -283,7 +317,8 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
                             gamma=cfg.model.value_gamma, motion_share=cfg.motion_share,
                             motion_threshold=cfg.motion_threshold, with_state=cfg.state_weight > 0,
                             unmarked_share=cfg.unmarked_share, reentry_share=cfg.reentry_share,
-                            in_view=actuated_in_view(env_id, env_kwargs) if cfg.reentry_share > 0 else None)
+                            in_view=actuated_in_view(env_id, env_kwargs) if cfg.reentry_share > 0 else None,
+                            with_impacts=cfg.model.impact_cue)
     progress = progress and group.main
     if cfg.reentry_share > 0 and progress:
         print(f"{windows.reentering_windows} training windows bring the pusher back into view; they make "
@@ -292,7 +327,8 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
         print(f"{windows.moving_fraction:.1%} of the training windows move an object by > {cfg.motion_threshold} m; "
               f"they make {cfg.motion_share:.0%} of each batch")
     try:
-        val = LatentWindows(caches, u.context, split="val", gamma=cfg.model.value_gamma, audio_context=u.audio_context)
+        val = LatentWindows(caches, u.context, split="val", gamma=cfg.model.value_gamma, audio_context=u.audio_context,
+                            with_impacts=cfg.model.impact_cue)
     except ValueError:
         val = windows  # too few episodes for a validation split: show training episodes
     unet = UNetConfig(**{**asdict(cfg.model.unet), "frame_channels": c, "audio_dim": d, "latent_size": h,
@@ -309,18 +345,22 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     ema = copy.deepcopy(model).requires_grad_(False)
     params = [p for p in model.parameters() if p.requires_grad]
     ema_params = [pe for pe, pm in zip(ema.parameters(), model.parameters()) if pm.requires_grad]
-    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=1e-4)
+    head = {id(p) for p in model.impact.parameters()} if model.impact is not None else set()
+    groups = [{"params": [p for p in params if id(p) not in head], "scale": 1.0}]
+    if head:  # the impact head starts from scratch in a fine-tune that adds it: a larger step size
+        groups.append({"params": [p for p in params if id(p) in head], "scale": cfg.impact_lr_scale})
+    opt = torch.optim.AdamW(groups, lr=cfg.lr, weight_decay=1e-4)
     if payload is not None:
         model.load_state_dict(payload.get("model", payload["ema"]), strict=False)  # packed runs keep only EMA
         ema.load_state_dict(payload["ema"], strict=False)
         saved_opt = payload.get("optimizer")  # a packed (inference-only) run fine-tunes with a fresh optimiser,
-        if saved_opt is not None and len(saved_opt["param_groups"][0]["params"]) == len(params):  # as does one
-            opt.load_state_dict(saved_opt)  # that gains a state probe now
+        sizes = [len(g["params"]) for g in opt.param_groups]  # as does one that gains a state probe or a cue now
+        if saved_opt is not None and [len(g["params"]) for g in saved_opt["param_groups"]] == sizes:
+            opt.load_state_dict(saved_opt)
         start, trained_s = payload["step"], payload["trained_seconds"]
     group.broadcast_([*model.parameters(), *ema.parameters()])  # every process starts from rank 0's weights
     if group.main:
-        (run / "dynamics_config.json").write_text(json.dumps({"data": [str(x) for x in data], **cfg.to_dict()},
-                                                             indent=2))
+        _write_config(run, data, cfg)
     tb = SummaryWriter(str(run / "tb")) if group.main else None
     budget = cfg.minutes * 60.0 if cfg.minutes else float("inf")
     bar = tqdm(total=cfg.steps, initial=start, desc="train dynamics", unit="step", disable=not progress)
@@ -337,7 +377,7 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     while group.all_agree(step < cfg.steps and time.time() - t0 < budget):  # all processes stop at one step
         lr = learning_rate(cfg.schedule, cfg.lr, step, cfg.warmup, cfg.steps, (time.time() - t0) / budget)
         for g in opt.param_groups:
-            g["lr"] = lr
+            g["lr"] = lr * g.get("scale", 1.0)  # optimiser states saved before the scale existed lack it
         gen = torch.Generator(device=dev).manual_seed((cfg.seed * 1_000_003 + step) * group.world + group.rank)
         rng = np.random.default_rng([cfg.seed, step, group.rank] if group.rank else [cfg.seed, step])
         batch = {k: v.to(dev) for k, v in windows.sample(cfg.batch, rng).items()}
@@ -365,6 +405,14 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
             _log_rollout(tb, ema.eval(), val, step)
             t_ckpt = time.time()
     if tb is not None:
+        if ema.impact is not None:  # the cue's threshold, on held-out windows, goes into the config it is saved with
+            thr, f1 = impact_threshold(ema.eval(), val)
+            cfg = replace(cfg, model=replace(cfg.model, impact_threshold=thr))
+            model.config = ema.config = cfg.model
+            _write_config(run, data, cfg)
+            tb.add_scalar("dynamics/impact_f1_val", f1, step)
+            if progress:
+                print(f"impact cue: threshold {thr:.2f}, F1 {f1:.3f} on held-out windows (next step, real context)")
         checkpoint()
         _log_rollout(tb, ema.eval(), val, step)
         tb.close()

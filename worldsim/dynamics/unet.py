@@ -95,10 +95,12 @@ class DenoiserUNet(nn.Module):
     def forward(self, x: tuple[torch.Tensor, torch.Tensor], c_noise: torch.Tensor, ctx_frames: torch.Tensor,
                 ctx_audio: torch.Tensor, ctx_actions: torch.Tensor, action: torch.Tensor,
                 ctx_noise: torch.Tensor, anchor: torch.Tensor | None = None,
-                odometry: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+                odometry: torch.Tensor | None = None, extra_emb: torch.Tensor | None = None
+                ) -> tuple[torch.Tensor, torch.Tensor]:
         """x = (frame [B, C, 8, 8], audio [B, D]); ctx_frames [B, K, C, 8, 8], ctx_audio [B, Ka, D] (Ka = audio_steps),
         ctx_actions [B, K, A] (actions that led to the context steps), action [B, A], ctx_noise [B];
-        anchor [B, C, 8, 8] and odometry [B, A] (scaled sum of the episode's actions) when the config has them."""
+        anchor [B, C, 8, 8] and odometry [B, A] (scaled sum of the episode's actions) when the config has them;
+        extra_emb [B, emb] is added to the conditioning embedding (the world model's impact cue)."""
         frame, audio = x
         b = frame.shape[0]
         audio_all = torch.cat([audio, ctx_audio.flatten(1)], 1)
@@ -106,6 +108,8 @@ class DenoiserUNet(nn.Module):
         if self.c.odometry:
             parts += [fourier_features(odometry[:, i], 32) for i in range(odometry.shape[1])]
         e = self.emb(torch.cat(parts, 1))
+        if extra_emb is not None:
+            e = e + extra_emb.to(e.dtype)
         amap = self.audio_map(audio_all).view(b, 8, self.c.latent_size, self.c.latent_size)
         planes = [frame, ctx_frames.flatten(1, 2), amap] + ([anchor.to(frame.dtype)] if self.c.anchor else [])
         h = self.stem(torch.cat(planes, 1))

@@ -64,8 +64,9 @@ class DynamicsTrainConfig:
     attack_sigma_max: float = float("inf")  # only windows noised at most this much count in the attack loss (the
     # last sampler steps, whose noisy input still holds the impact; at high noise the loss would favour silence)
     impact_weight: float = 1.0  # weight of the impact head's BCE (models with model.impact_cue)
-    impact_lr_scale: float = 10.0  # the impact head learns at this multiple of lr (it starts from scratch when a
-    # fine-tune adds the cue, while the denoiser is fine-tuned at a small lr)
+    impact_lr_scale: float = 10.0  # the impact head and the cue's embedding learn at this multiple of lr (they
+    # start from scratch when a fine-tune adds the cue, while the denoiser is fine-tuned at a small lr; Adam moves a
+    # weight by about lr a step, so at 1e-4 a cue could grow by at most ~0.5 in a 12-minute fine-tune)
     unmarked_share: float = 0.0  # share of windows whose context frames are re-rendered without the scene's markers
     # (Push's goal disc) while the anchor and the next frame keep them: the model learns to restore a lost marker
     checkpoint_every_s: float = 120.0
@@ -345,9 +346,9 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     ema = copy.deepcopy(model).requires_grad_(False)
     params = [p for p in model.parameters() if p.requires_grad]
     ema_params = [pe for pe, pm in zip(ema.parameters(), model.parameters()) if pm.requires_grad]
-    head = {id(p) for p in model.impact.parameters()} if model.impact is not None else set()
+    head = {id(p) for m in (model.impact, model.cue_embed) if m is not None for p in m.parameters()}
     groups = [{"params": [p for p in params if id(p) not in head], "scale": 1.0}]
-    if head:  # the impact head starts from scratch in a fine-tune that adds it: a larger step size
+    if head:  # the impact head and the cue's embedding start from scratch in a fine-tune: a larger step size
         groups.append({"params": [p for p in params if id(p) in head], "scale": cfg.impact_lr_scale})
     opt = torch.optim.AdamW(groups, lr=cfg.lr, weight_decay=1e-4)
     if payload is not None:

@@ -524,6 +524,8 @@ def test_impact_cue_is_learned_from_the_events_and_steers_the_denoiser(tiny_worl
     assert torch.isfinite(nxt.audio).all()
     resumed = train_dynamics([data], run, run, replace(cfg, model=TINY, steps=start + 31), progress=False)
     assert "impact_bce" in resumed and load_world_model(run, "cpu").impact is not None  # a resumed run keeps it
+    with pytest.raises(ValueError, match="impact_lr_scale"):
+        train_dynamics([data], run, run, replace(cfg, impact_lr_scale=0.0), progress=False)
 
 
 def test_change_weights_reweigh_each_modality_s_loss_alone(tiny_world, tmp_path):

@@ -282,6 +282,9 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     check_audio_context(cfg.model.unet.context, cfg.model.unet.audio_context)  # before any latent is encoded
     if cfg.state_weight < 0:
         raise ValueError(f"state_weight weighs the state-probe loss and cannot be negative; got {cfg.state_weight}")
+    if cfg.impact_weight < 0 or cfg.impact_lr_scale <= 0:
+        raise ValueError(f"impact_weight weighs the impact head's loss (>= 0) and impact_lr_scale multiplies its learning "
+                         f"rate (> 0); got {cfg.impact_weight} and {cfg.impact_lr_scale} (defaults 1 and 10)")
     run, codecs_run = Path(run), Path(codecs_run)
     group, dev = join(device)
     run.mkdir(parents=True, exist_ok=True)
@@ -357,7 +360,10 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
         saved_opt = payload.get("optimizer")  # a packed (inference-only) run fine-tunes with a fresh optimiser,
         sizes = [len(g["params"]) for g in opt.param_groups]  # as does one that gains a state probe or a cue now
         if saved_opt is not None and [len(g["params"]) for g in saved_opt["param_groups"]] == sizes:
+            scales = [g["scale"] for g in opt.param_groups]
             opt.load_state_dict(saved_opt)
+            for g, scale in zip(opt.param_groups, scales):  # this run's scales, not the saved ones
+                g["scale"] = scale
         start, trained_s = payload["step"], payload["trained_seconds"]
     group.broadcast_([*model.parameters(), *ema.parameters()])  # every process starts from rank 0's weights
     if group.main:
@@ -378,7 +384,7 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     while group.all_agree(step < cfg.steps and time.time() - t0 < budget):  # all processes stop at one step
         lr = learning_rate(cfg.schedule, cfg.lr, step, cfg.warmup, cfg.steps, (time.time() - t0) / budget)
         for g in opt.param_groups:
-            g["lr"] = lr * g.get("scale", 1.0)  # optimiser states saved before the scale existed lack it
+            g["lr"] = lr * g["scale"]
         gen = torch.Generator(device=dev).manual_seed((cfg.seed * 1_000_003 + step) * group.world + group.rank)
         rng = np.random.default_rng([cfg.seed, step, group.rank] if group.rank else [cfg.seed, step])
         batch = {k: v.to(dev) for k, v in windows.sample(cfg.batch, rng).items()}

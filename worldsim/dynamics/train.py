@@ -22,6 +22,7 @@ from ..data.dataset import open_dataset
 from ..data.envspec import canonical_env
 from ..data.visibility import actuated_in_view
 from ..distributed import join
+from ..evaluation.metrics import f1
 from ..runtime import autocast
 from ..schedule import expected_steps, learning_rate
 from .attack import attack_loss
@@ -213,8 +214,7 @@ def impact_threshold(model: WorldModel, windows: LatentWindows, batch: int = 102
     best = (0.5, 0.0)
     for thr in np.linspace(0.05, 0.95, 19):
         pred = p > float(thr)
-        tp, fp, fn = int((pred & y).sum()), int((pred & ~y).sum()), int((~pred & y).sum())
-        f = 2 * tp / max(2 * tp + fp + fn, 1)
+        f = f1(int((pred & y).sum()), int((pred & ~y).sum()), int((~pred & y).sum()))
         best = max(best, (float(thr), f), key=lambda x: x[1])
     return best
 

@@ -10,6 +10,7 @@ cue (the simulator's events given to the denoiser: how well it obeys a cue), plu
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -28,11 +29,18 @@ def main() -> None:
     p.add_argument("--data", nargs="+", required=True)
     p.add_argument("--denoising-steps", type=int, default=3)
     p.add_argument("--episodes", type=int, default=20)
+    p.add_argument("--cue-scale", type=float, help="the model's impact_cue_scale (default: the run's): the cue is "
+                   "given at this multiple of its trained value")
+    p.add_argument("--threshold", type=float, help="the head's P(impact) threshold (default: the run's)")
     p.add_argument("--out", required=True)
     args = p.parse_args()
     model = load_world_model(args.run, "cpu")
     if model.impact is None:
         raise ValueError(f"{args.run} has no impact cue; train it with --set model.impact_cue=true")
+    if args.threshold is not None:
+        model.config = replace(model.config, impact_threshold=args.threshold)
+    if args.cue_scale is not None:
+        model.config = replace(model.config, impact_cue_scale=args.cue_scale)
     head_cue = model.impact_cue
     k, n = model.context, AUDIO_HORIZON
     counts = {name: np.zeros(3, int) for name in ("head_cues", "heard_head_cue", "heard_true_cue")}
@@ -66,7 +74,7 @@ def main() -> None:
                     counts["head_cues"] += onset_counts(cued, real)
                     cue_heard += [int(cued.sum()), int((cued & heard).sum())]
     report = {"run": args.run, "data": args.data, "denoising_steps": args.denoising_steps,
-              "threshold": model.config.impact_threshold,
+              "cue_scale": model.config.impact_cue_scale, "threshold": model.config.impact_threshold,
               **{f"onset_f1_{k}": f1(*map(int, v)) for k, v in counts.items()},
               **{f"counts_{k}": dict(zip(("tp", "fp", "fn"), map(int, v))) for k, v in counts.items()},
               "cued_steps": int(cue_heard[0]), "cued_steps_heard": int(cue_heard[1])}

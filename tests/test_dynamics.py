@@ -528,6 +528,30 @@ def test_impact_cue_is_learned_from_the_events_and_steers_the_denoiser(tiny_worl
         train_dynamics([data], run, run, replace(cfg, impact_lr_scale=0.0), progress=False)
 
 
+@pytest.mark.parametrize("kind", ["pool", "keypoints"])
+def test_impact_heads_give_one_logit_per_window_and_learn_a_batch(tiny_world, kind):
+    from worldsim.dynamics.heads import make_impact_head
+    from worldsim.dynamics.latent_windows import LatentWindows
+
+    _, world = tiny_world
+    w = LatentWindows(sorted((world / "latents").glob("*.npz")), 4, split="all", with_impacts=True).get(np.arange(16))
+    c, a, d = w["ctx_frames"].shape[2], w["action"].shape[1], w["ctx_audio"].shape[2]
+    torch.manual_seed(0)
+    head = make_impact_head(kind, c, d, a, 4, 4, w["ctx_frames"].shape[-1])
+    opt = torch.optim.Adam(head.parameters(), lr=3e-3)
+    losses = []
+    for _ in range(30):
+        logit = head(w["ctx_frames"], w["ctx_audio"], w["ctx_actions"], w["action"])
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(logit, w["impact_next"])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(float(loss))
+    assert logit.shape == (16,) and losses[-1] < 0.5 * losses[0]
+    with pytest.raises(ValueError, match="unknown impact head"):
+        make_impact_head("mlp", c, d, a, 4, 4)
+
+
 def test_change_weights_reweigh_each_modality_s_loss_alone(tiny_world, tmp_path):
     from worldsim.dynamics.latent_windows import LatentWindows
 

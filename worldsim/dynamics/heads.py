@@ -164,6 +164,41 @@ class ImpactHead(nn.Module):
         return self.head(h)[:, 0]
 
 
+class KeypointImpactHead(nn.Module):
+    """ImpactHead from where things are and how they move: keypoints (spatial softmax) and pooled appearance of
+    each of the K context frame latents through one shared stem, so that positions and their differences
+    (velocities) are simple inputs of the MLP, with the context audio latents and the actions. Global pooling
+    (ImpactHead) must learn distances between objects through two convolutions; a contact next step is a
+    function of exactly those distances and velocities (benchmarks/onset_state_probe.py --inputs geometry).
+    """
+
+    def __init__(self, frame_channels: int, audio_dim: int, action_dim: int, context: int, audio_context: int,
+                 width: int = 64, keypoints: int = 32, latent_size: int = 8) -> None:
+        super().__init__()
+        self.conv, self.kp, self.softmax = keypoint_stem(frame_channels, width, keypoints, latent_size)
+        feat = context * (2 * keypoints + width) + audio_context * audio_dim + (context + 1) * action_dim
+        self.mlp = nn.Sequential(nn.Linear(feat, 256), nn.SiLU(), nn.Linear(256, 256), nn.SiLU(), nn.Linear(256, 1))
+
+    def forward(self, ctx_frames: torch.Tensor, ctx_audio: torch.Tensor, ctx_actions: torch.Tensor,
+                action: torch.Tensor) -> torch.Tensor:
+        """[B, K, C, h, w], [B, Ka, D], [B, K, A], [B, A] -> logit [B]."""
+        b = ctx_frames.shape[0]
+        kp = frame_keypoints(self, ctx_frames.flatten(0, 1)).reshape(b, -1)  # one stem pass for all K frames
+        return self.mlp(torch.cat([kp, ctx_audio.flatten(1), ctx_actions.flatten(1), action], 1))[:, 0]
+
+
+IMPACT_HEADS = {"pool": ImpactHead, "keypoints": KeypointImpactHead}
+
+
+def make_impact_head(kind: str, frame_channels: int, audio_dim: int, action_dim: int, context: int,
+                     audio_context: int, latent_size: int = 8) -> nn.Module:
+    """The impact head of `kind` ("keypoints", or "pool" as in runs made before it) for latents [C, h, h]."""
+    if kind not in IMPACT_HEADS:
+        raise ValueError(f"unknown impact head {kind!r}; choose one of {sorted(IMPACT_HEADS)}")
+    extra = {"latent_size": latent_size} if kind == "keypoints" else {}
+    return IMPACT_HEADS[kind](frame_channels, audio_dim, action_dim, context, audio_context, **extra)
+
+
 REWARD_HEADS = {"pool": RewardTerminationHead, "keypoints": KeypointRewardHead,
                 "keypoints_anchor": functools.partial(KeypointRewardHead, anchor=True)}
 

@@ -14,7 +14,7 @@ from ..checkpoint import CheckpointError, load_checkpoint
 from ..codecs.model import Codecs, load_codecs
 from ..runtime import pick_device
 from .edm import EDMPrecond
-from .heads import ImpactHead, StateProbe, ValueHead, make_reward_head
+from .heads import StateProbe, ValueHead, make_impact_head, make_reward_head
 from .samplers import SAMPLERS, karras_sigmas
 from .unet import DenoiserUNet, UNetConfig, audio_steps
 
@@ -42,6 +42,9 @@ class DynamicsConfig:
     impact_cue: bool = False  # condition the denoiser on an "impact next step" cue: the real one in training, the
     # ImpactHead's thresholded prediction when imagining
     impact_threshold: float = 0.5  # P(impact) above which the cue is on (training sets it on held-out windows)
+    impact_head: str = "pool"  # "pool" (ImpactHead) or "keypoints" (KeypointImpactHead)
+    impact_cue_scale: float = 2.0  # imagining, the cue is given at this multiple of its trained value (1 / 0): a
+    # few sampler steps then make the cued impacts (measured: benchmarks/impact_cue_check.py --cue-scale)
     env_id: str = "worldsim/Push-v0"
     env_kwargs: dict[str, Any] = field(default_factory=dict)
 
@@ -100,8 +103,8 @@ class WorldModel(nn.Module):
         self.value = ValueHead(u.frame_channels, config.value_gamma) if config.value_head else None
         self.state_probe = StateProbe(2 * u.width, (u.latent_size // 2) ** 2, config.state_dim) \
             if config.state_dim else None  # reads the U-Net's last 4x4 block in training (train.py)
-        self.impact = ImpactHead(u.frame_channels, u.audio_dim, u.action_dim, u.context, audio_steps(u)) \
-            if config.impact_cue else None
+        self.impact = make_impact_head(config.impact_head, u.frame_channels, u.audio_dim, u.action_dim, u.context,
+                                       audio_steps(u), u.latent_size) if config.impact_cue else None
         self.cue_embed = nn.Linear(1, u.emb) if config.impact_cue else None
         if self.cue_embed is not None:  # starts as the model without a cue (a fine-tune that adds one)
             nn.init.zeros_(self.cue_embed.weight)
@@ -247,7 +250,8 @@ class WorldModel(nn.Module):
 
     def _denoise_fn(self, state: LatentState, action: torch.Tensor) -> Callable[..., tuple[torch.Tensor, ...]]:
         """D(x; sigma) for one step under `action`, action-guided when `self.guidance` != 1 (both passes in one batch)."""
-        cue = self.impact_cue(state, action) if self.impact is not None else None  # decided once, before sampling
+        cue = self.config.impact_cue_scale * self.impact_cue(state, action) if self.impact is not None else None
+        # the cue is decided once, before sampling, and pushed past its trained value (impact_cue_scale)
         cond = self.cond(state, action, cue=cue)
         g = self._guidance
         if g == 1.0:

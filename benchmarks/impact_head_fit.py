@@ -1,0 +1,132 @@
+"""Which impact head predicts "an audible impact next step" best from the latents? Trains a fresh head of each kind
+(worldsim.dynamics.heads.IMPACT_HEADS) on a cued run's cached training windows, everything else frozen (the head
+reads only the context latents and actions, so the denoiser plays no part), for the same wall-clock minutes and
+batch, and scores its exact-step F1 at the best threshold on the held-out windows, as training's threshold
+search does (the run's own head is scored the same way first). With --save, writes for each kind a copy of the
+run whose head is the fitted one (its threshold in the config), for `worldsim evaluate dynamics` and
+benchmarks/impact_cue_check.py: the cue embedding learned the real events, so any head may drive it.
+
+    MUJOCO_GL=egl python benchmarks/impact_head_fit.py --run runs/cue44 \\
+        --data data/push_s7 data/push_random_s8 data/push data/push_random --heads pool keypoints --minutes 8 \\
+        --save runs/cue44_head --out benchmarks/results/impact_cue_run/head_fit.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from worldsim.checkpoint import load_checkpoint, save_checkpoint
+from worldsim.codecs.cache import encode_dataset
+from worldsim.dynamics.heads import make_impact_head
+from worldsim.dynamics.latent_windows import LatentWindows
+from worldsim.dynamics.model import LatentState, WorldModel, load_world_model
+from worldsim.dynamics.train import impact_threshold
+from worldsim.evaluation.report import write_json
+
+
+def fit(model: WorldModel, kind: str, train: LatentWindows, val: LatentWindows, minutes: float, batch: int,
+        lr: float, seed: int) -> tuple[torch.nn.Module, list[dict[str, float]]]:
+    """A fresh head of `kind` trained by BCE for `minutes` (AdamW, cosine to 0); its held-out F1 every ~minute."""
+    torch.manual_seed(seed)
+    u = model.config.unet
+    head = make_impact_head(kind, u.frame_channels, u.audio_dim, u.action_dim, u.context, model.audio_context,
+                            u.latent_size)
+    model.impact = head  # the model's impact_logit now runs this head (for impact_threshold)
+    opt = torch.optim.AdamW(head.parameters(), lr=lr, weight_decay=1e-4)
+    rng, curve, t0, last = np.random.default_rng(seed), [], time.monotonic(), time.monotonic()
+    budget, step = 60.0 * minutes, 0
+    bar = tqdm(total=round(budget), desc=f"fit {kind}", unit="s")
+    while (elapsed := time.monotonic() - t0) < budget:
+        for g in opt.param_groups:
+            g["lr"] = lr * 0.5 * (1 + np.cos(np.pi * elapsed / budget))
+        w = train.sample(batch, rng)
+        logit = head(w["ctx_frames"], model.pad_audio(w["ctx_audio"]), w["ctx_actions"], w["action"])
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(logit, w["impact_next"])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        if time.monotonic() - last > 60 or time.monotonic() - t0 >= budget:
+            head.eval()
+            thr, f = impact_threshold(model, val)
+            head.train()
+            curve.append({"seconds": round(time.monotonic() - t0), "step": step, "loss": float(loss.detach()), "f1": f,
+                          "threshold": thr})
+            bar.set_postfix(f1=f"{f:.3f}", loss=f"{float(loss.detach()):.3f}")
+            last = time.monotonic()
+        bar.update(round(time.monotonic() - t0) - bar.n)
+    bar.close()
+    return head.eval(), curve
+
+
+def save_run(run: Path, out: Path, kind: str, head: torch.nn.Module, threshold: float, caches: list[Path]) -> None:
+    """A copy of `run` (codecs, hard-linked latent caches) whose impact head is `head` of `kind` at `threshold`."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("codecs.pt", "codecs_config.json"):
+        shutil.copy2(run / name, out / name)
+    (out / "latents").mkdir(exist_ok=True)
+    for c in caches:
+        if not (out / "latents" / c.name).exists():
+            os.link(c, out / "latents" / c.name)
+    payload = load_checkpoint(run / "dynamics.pt", kind="dynamics")
+    weights = {f"impact.{k}": v for k, v in head.state_dict().items()}
+    for key in ("model", "ema"):
+        if key in payload:
+            payload[key] = {**{k: v for k, v in payload[key].items() if not k.startswith("impact.")}, **weights}
+    payload["config"] = {**payload["config"], "impact_head": kind, "impact_threshold": threshold}
+    payload.pop("optimizer", None)  # a different head: the saved moments no longer fit
+    save_checkpoint(out / "dynamics.pt", payload)
+
+
+def main() -> None:
+    """Fit each head kind; write the JSON report (and the run copies with --save)."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--run", required=True, help="a run trained with model.impact_cue=true")
+    p.add_argument("--data", nargs="+", required=True, help="its datasets (their latent caches must exist)")
+    p.add_argument("--heads", nargs="+", default=["pool", "keypoints"])
+    p.add_argument("--minutes", type=float, default=8.0, help="per head")
+    p.add_argument("--batch", type=int, default=256)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--save", help="prefix of the run copies with each fitted head (PREFIX_KIND)")
+    p.add_argument("--out", required=True)
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    run = Path(args.run)
+    model = load_world_model(run, "cpu")
+    if model.impact is None:
+        raise ValueError(f"{run} has no impact cue; train it with --set model.impact_cue=true")
+    model.requires_grad_(False)
+    caches = [encode_dataset(run, d, progress=False, device="cpu") for d in args.data]
+    k, ka = model.context, model.config.unet.audio_context
+    train = LatentWindows(caches, k, split="train", audio_context=ka, with_impacts=True)
+    val = LatentWindows(caches, k, split="val", audio_context=ka, with_impacts=True)
+    thr, f = impact_threshold(model, val)
+    report = {"run": str(run), "data": args.data, "train_windows": len(train), "val_windows": len(val),
+              "impact_rate_val": float(val.audible[val.index[:, 0] + 1].mean()), "minutes": args.minutes,
+              "batch": args.batch, "lr": args.lr,
+              "run_head": {"kind": model.config.impact_head, "f1": f, "threshold": thr}, "heads": {}}
+    print(f"{run}'s own {model.config.impact_head} head: F1 {f:.3f} at threshold {thr:.2f}")
+    for kind in args.heads:
+        head, curve = fit(model, kind, train, val, args.minutes, args.batch, args.lr, args.seed)
+        report["heads"][kind] = {"params": sum(q.numel() for q in head.parameters()), "curve": curve,
+                                 "f1": curve[-1]["f1"], "threshold": curve[-1]["threshold"]}
+        print(f"{kind}: F1 {curve[-1]['f1']:.3f} at threshold {curve[-1]['threshold']:.2f} after "
+              f"{curve[-1]['step']} steps")
+        write_json(args.out, report)
+        if args.save:
+            save_run(run, Path(f"{args.save}_{kind}"), kind, head, curve[-1]["threshold"], caches)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,5 +1,6 @@
 """Where a cued model's onsets come from: over the dynamics report's 8-step open-loop rollouts (same held-out
-episodes and starts), the onset F1 (+-1 step) of (a) the impact head's cues themselves, (b) the onsets heard in the
+episodes and starts), the onset F1 (+-1 step) of (a) the impact head's cues themselves (and, apart, its cues from
+the real context of each step, as if nothing before it were imagined), (b) the onsets heard in the
 imagined audio with those cues (what `worldsim evaluate dynamics` scores), and (c) the onsets heard with the true
 cue (the simulator's events given to the denoiser: how well it obeys a cue), plus how often a cue is heard.
 
@@ -16,7 +17,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from worldsim.dynamics.evaluate import AUDIO_HORIZON, _episodes, rollout_open_loop
+from worldsim.dynamics.evaluate import AUDIO_HORIZON, _episodes, real_context, rollout_open_loop
 from worldsim.dynamics.model import load_world_model
 from worldsim.evaluation.metrics import event_steps, f1, onset_counts, step_onsets
 from worldsim.evaluation.report import write_json
@@ -43,13 +44,19 @@ def main() -> None:
         model.config = replace(model.config, impact_cue_scale=args.cue_scale)
     head_cue = model.impact_cue
     k, n = model.context, AUDIO_HORIZON
-    counts = {name: np.zeros(3, int) for name in ("head_cues", "heard_head_cue", "heard_true_cue")}
+    counts = {name: np.zeros(3, int) for name in ("head_cues", "head_cues_real_context", "heard_head_cue",
+                                                    "heard_true_cue")}
     cue_heard = np.zeros(2, int)  # steps cued, of which an onset was heard (head's cue)
     for ep, _, _ in tqdm(_episodes(args.data, args.episodes), desc="cue check", unit="episode"):
         T = len(ep["actions"])
         starts = sorted({int(s) for s in np.linspace(k - 1, T - 16, 4).round()} - {-1})  # the report's starts
         acts = np.stack([ep["actions"][t:t + n] for t in starts])
         truth = event_steps(ep["ev_step"], ep["ev_level"], T + 1)
+        with torch.no_grad():  # the head on the real context of every rollout step (no imagination before it)
+            real_cues = np.stack([head_cue(real_context(model, ep, [t + h for t in starts]),
+                                           torch.from_numpy(acts[:, h])).numpy() > 0.5 for h in range(n)], 1)
+        for j, t in enumerate(starts):
+            counts["head_cues_real_context"] += onset_counts(real_cues[j], truth[t + 1:t + 1 + n])
         for mode in ("head", "true"):
             step, cues = [0], []
 

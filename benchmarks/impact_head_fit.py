@@ -2,13 +2,16 @@
 (worldsim.dynamics.heads.IMPACT_HEADS) on a cued run's cached training windows, everything else frozen (the head
 reads only the context latents and actions, so the denoiser plays no part), for the same wall-clock minutes and
 batch, and scores its exact-step F1 at the best threshold on the held-out windows, as training's threshold
-search does (the run's own head is scored the same way first). With --save, writes for each kind a copy of the
-run whose head is the fitted one (its threshold in the config), for `worldsim evaluate dynamics` and
-benchmarks/impact_cue_check.py: the cue embedding learned the real events, so any head may drive it.
+search does (the run's own head is scored the same way first). With --imagined-minutes, half of each batch comes
+from contexts the model imagined (open-loop rollouts from training episodes), the contexts the head reads when it
+drives a rollout; with --finetune the run's own head is trained on instead of a fresh one. With --save, writes for
+each kind a copy of the run whose head is the fitted one (its threshold in the config), for `worldsim evaluate
+dynamics` and benchmarks/impact_cue_check.py: the cue embedding learned the real events, so any head may drive it.
 
     MUJOCO_GL=egl python benchmarks/impact_head_fit.py --run runs/cue44 \\
         --data data/push_s7 data/push_random_s8 data/push data/push_random --heads pool keypoints --minutes 8 \\
-        --save runs/cue44_head --out benchmarks/results/impact_cue_run/head_fit.json
+        --save runs/cue44_head --out benchmarks/results/impact_head_fit/cue44_8min.json
+(benchmarks/results/impact_head_fit/commands.sh has every run of docs/measured.md.)
 """
 
 from __future__ import annotations
@@ -26,20 +29,65 @@ from tqdm import tqdm
 
 from worldsim.checkpoint import load_checkpoint, save_checkpoint
 from worldsim.codecs.cache import encode_dataset
+from worldsim.data.dataset import open_dataset
+from worldsim.data.episode import load_episode
+from worldsim.data.windows import split_of
+from worldsim.dynamics.evaluate import real_context
 from worldsim.dynamics.heads import make_impact_head
 from worldsim.dynamics.latent_windows import LatentWindows
 from worldsim.dynamics.model import LatentState, WorldModel, load_world_model
 from worldsim.dynamics.train import impact_threshold
+from worldsim.evaluation.metrics import event_steps
 from worldsim.evaluation.report import write_json
 
 
+@torch.no_grad()
+def imagined_windows(model: WorldModel, data: list[str], seconds: float, seed: int, horizon: int = 8,
+                     denoising_steps: int = 3) -> dict[str, torch.Tensor]:
+    """Windows whose context the model imagined: from real context at 4 random starts of random training episodes,
+    `horizon` open-loop steps under the episode's actions (its own cues), each state after the first step with the
+    step's action and whether the simulator made an audible impact in it; for `seconds`."""
+    rng, gen = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
+    sets = [open_dataset(root) for root in data]
+    eps = [(ds, e) for ds in sets for e in ds.entries if split_of(e["index"], 10) == "train"]
+    out: dict[str, list[torch.Tensor]] = {k: [] for k in ("ctx_frames", "ctx_audio", "ctx_actions", "action",
+                                                          "impact_next")}
+    t0 = time.monotonic()
+    bar = tqdm(total=round(seconds), desc="imagine contexts", unit="s")
+    while time.monotonic() - t0 < seconds:
+        ds, e = eps[rng.integers(len(eps))]
+        ep = load_episode(ds.path(e))[0]
+        T = len(ep["actions"])
+        if T < model.context + horizon:
+            continue
+        starts = sorted(rng.choice(np.arange(model.context - 1, T - horizon), 4, replace=False).tolist())
+        truth = event_steps(ep["ev_step"], ep["ev_level"], T + 1)
+        state = real_context(model, ep, starts)
+        for h in range(horizon):
+            act = torch.from_numpy(np.stack([ep["actions"][t + h] for t in starts]).astype(np.float32))
+            if h > 0:
+                for key, v in (("ctx_frames", state.frames), ("ctx_audio", state.audio),
+                               ("ctx_actions", state.actions), ("action", act)):
+                    out[key].append(v.float())
+                out["impact_next"].append(torch.tensor([float(truth[t + 1 + h]) for t in starts]))
+            _, _, _, state = model.step(state, act, denoising_steps, generator=gen)
+        bar.update(round(time.monotonic() - t0) - bar.n)
+    bar.close()
+    return {k: torch.cat(v) for k, v in out.items()}
+
+
 def fit(model: WorldModel, kind: str, train: LatentWindows, val: LatentWindows, minutes: float, batch: int,
-        lr: float, seed: int) -> tuple[torch.nn.Module, list[dict[str, float]]]:
-    """A fresh head of `kind` trained by BCE for `minutes` (AdamW, cosine to 0); its held-out F1 every ~minute."""
+        lr: float, seed: int, imagined: dict[str, torch.Tensor] | None = None,
+        finetune: bool = False) -> tuple[torch.nn.Module, list[dict[str, float]]]:
+    """A fresh head of `kind` (or, with `finetune`, the run's own) trained by BCE for `minutes` (AdamW, cosine to 0),
+    half of each batch from `imagined` windows when given; its held-out F1 (real context) every ~minute."""
     torch.manual_seed(seed)
     u = model.config.unet
-    head = make_impact_head(kind, u.frame_channels, u.audio_dim, u.action_dim, u.context, model.audio_context,
-                            u.latent_size)
+    if finetune:
+        head = model.impact.requires_grad_(True).train()
+    else:
+        head = make_impact_head(kind, u.frame_channels, u.audio_dim, u.action_dim, u.context, model.audio_context,
+                                u.latent_size)
     model.impact = head  # the model's impact_logit now runs this head (for impact_threshold)
     opt = torch.optim.AdamW(head.parameters(), lr=lr, weight_decay=1e-4)
     rng, curve, t0, last = np.random.default_rng(seed), [], time.monotonic(), time.monotonic()
@@ -49,6 +97,9 @@ def fit(model: WorldModel, kind: str, train: LatentWindows, val: LatentWindows, 
         for g in opt.param_groups:
             g["lr"] = lr * 0.5 * (1 + np.cos(np.pi * elapsed / budget))
         w = train.sample(batch, rng)
+        if imagined is not None:  # half real, half imagined context
+            rows = torch.from_numpy(rng.integers(0, len(imagined["action"]), batch // 2))
+            w = {k: torch.cat([w[k][: batch - batch // 2], imagined[k][rows]]) for k in imagined}
         logit = head(w["ctx_frames"], model.pad_audio(w["ctx_audio"]), w["ctx_actions"], w["action"])
         loss = torch.nn.functional.binary_cross_entropy_with_logits(logit, w["impact_next"])
         opt.zero_grad(set_to_none=True)
@@ -98,6 +149,9 @@ def main() -> None:
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--imagined-minutes", type=float, default=0.0, help="first imagine contexts from training "
+                   "episodes for this long; half of each batch then comes from them")
+    p.add_argument("--finetune", action="store_true", help="start from the run's own head (of its kind) instead")
     p.add_argument("--save", help="prefix of the run copies with each fitted head (PREFIX_KIND)")
     p.add_argument("--out", required=True)
     args = p.parse_args()
@@ -117,8 +171,18 @@ def main() -> None:
               "batch": args.batch, "lr": args.lr,
               "run_head": {"kind": model.config.impact_head, "f1": f, "threshold": thr}, "heads": {}}
     print(f"{run}'s own {model.config.impact_head} head: F1 {f:.3f} at threshold {thr:.2f}")
+    imagined = imagined_windows(model, args.data, 60 * args.imagined_minutes, args.seed) \
+        if args.imagined_minutes > 0 else None
+    if imagined is not None:
+        report["imagined_windows"] = len(imagined["action"])
+    own = model.impact
     for kind in args.heads:
-        head, curve = fit(model, kind, train, val, args.minutes, args.batch, args.lr, args.seed)
+        if args.finetune and kind != model.config.impact_head:
+            raise ValueError(f"--finetune starts from {run}'s own {model.config.impact_head} head; pass --heads "
+                             f"{model.config.impact_head}")
+        model.impact = own
+        head, curve = fit(model, kind, train, val, args.minutes, args.batch, args.lr, args.seed, imagined,
+                          args.finetune)
         report["heads"][kind] = {"params": sum(q.numel() for q in head.parameters()), "curve": curve,
                                  "f1": curve[-1]["f1"], "threshold": curve[-1]["threshold"]}
         print(f"{kind}: F1 {curve[-1]['f1']:.3f} at threshold {curve[-1]['threshold']:.2f} after "

@@ -157,3 +157,41 @@ def test_onset_simulator_ceiling_replays_every_event_and_predicts_from_restored_
     assert report["counts_replay"]["tp"] > 0 and report["onset_f1_replay"] == 1.0  # its own events, from its seed
     assert report["counts_tol1"]["tp"] + report["counts_tol1"]["fn"] == report["counts_replay"]["tp"]
     assert 0.0 <= report["onset_f1_exact"] <= report["onset_f1_tol1"] <= 1.0
+
+
+def test_impact_head_fit_refits_a_cued_run_s_head_and_the_cue_check_scores_the_copy(tiny_world, tmp_path):
+    import shutil
+    from dataclasses import replace
+
+    from tests.conftest import TINY_DYNAMICS
+    from worldsim.dynamics.model import load_world_model
+    from worldsim.dynamics.train import DynamicsTrainConfig, train_dynamics
+
+    data, world = tiny_world
+    run = tmp_path / "cued"
+    shutil.copytree(world, run)
+    cfg = DynamicsTrainConfig(model=replace(TINY_DYNAMICS, impact_cue=True), batch=8, steps=10, warmup=1,
+                              checkpoint_every_s=1e9)
+    train_dynamics([data], run, run, cfg, progress=False)
+    out = tmp_path / "fit.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "impact_head_fit.py"), "--run", str(run),
+                           "--data", str(data), "--heads", "keypoints", "--minutes", "0.05", "--imagined-minutes",
+                           "0.02", "--batch", "8", "--save", str(tmp_path / "refit"), "--out", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(out.read_text())
+    assert report["imagined_windows"] > 0 and 0.0 <= report["heads"]["keypoints"]["f1"] <= 1.0
+    refit = load_world_model(tmp_path / "refit_keypoints", "cpu")  # strict: the new head fits the saved config
+    assert refit.config.impact_head == "keypoints"
+    assert refit.config.impact_threshold == report["heads"]["keypoints"]["threshold"]
+    out = tmp_path / "check.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "impact_cue_check.py"), "--run",
+                           str(tmp_path / "refit_keypoints"), "--data", str(data), "--episodes", "1",
+                           "--denoising-steps", "1", "--cue-scale", "3", "--out", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    check = json.loads(out.read_text())
+    assert check["cue_scale"] == 3.0
+    truth = check["counts_heard_true_cue"]
+    assert truth["tp"] + truth["fn"] == check["counts_head_cues_real_context"]["tp"] + \
+        check["counts_head_cues_real_context"]["fn"]  # both count the same real impacts

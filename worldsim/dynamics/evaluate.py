@@ -16,7 +16,7 @@ from ..data.windows import split_of
 from ..evaluation.metrics import (event_steps, f1, first_contact_steps, mel_l1, onset_hits, psnr_masked,
                                   step_onsets)
 from ..evaluation.report import write_json
-from .model import WorldModel, load_world_model
+from .model import LatentState, WorldModel, load_world_model
 from .samplers import SAMPLERS
 
 AUDIO_HORIZON = 8  # onset F1 and mel L1 are scored over 8-step open-loop rollouts
@@ -34,20 +34,26 @@ def _episodes(data: list[str | Path], max_episodes: int | None) -> list[tuple[di
 
 
 @torch.no_grad()
-def rollout_open_loop(model: WorldModel, ep: dict[str, np.ndarray], starts: list[int], actions: np.ndarray,
-                      denoising_steps: int, generator: torch.Generator, reencode: bool = True,
-                      sampler: str = "euler") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """From real context ending at each start, imagine len(actions[0]) steps; return frames, audio, rewards."""
+def real_context(model: WorldModel, ep: dict[str, np.ndarray], starts: list[int]) -> LatentState:
+    """The model's state from an episode's real context ending at each start (its first frame the anchor)."""
     k, ka = model.context, model.audio_context
     idx = np.stack([np.maximum(np.arange(t - k + 1, t + 1), 0) for t in starts])
     idx_audio = np.stack([np.maximum(np.arange(t - ka + 1, t + 1), 0) for t in starts])  # the last Ka sounds
     prev = np.stack([[ep["actions"][j - 1] if j > 0 and j > t - k else np.zeros_like(ep["actions"][0])
                       for j in range(t - k + 1, t + 1)] for t in starts])
-    state = model.reset({"frames": torch.from_numpy(ep["frames"][idx]),
-                         "audio": torch.from_numpy(ep["audio"][idx_audio]),
-                         "actions": torch.from_numpy(prev.astype(np.float32)),
-                         "anchor": torch.from_numpy(ep["frames"][np.zeros(len(starts), np.int64)]),
-                         "odometry": torch.from_numpy(np.stack([ep["actions"][:t].sum(0) for t in starts]).astype(np.float32))})
+    return model.reset({"frames": torch.from_numpy(ep["frames"][idx]),
+                        "audio": torch.from_numpy(ep["audio"][idx_audio]),
+                        "actions": torch.from_numpy(prev.astype(np.float32)),
+                        "anchor": torch.from_numpy(ep["frames"][np.zeros(len(starts), np.int64)]),
+                        "odometry": torch.from_numpy(np.stack([ep["actions"][:t].sum(0) for t in starts])
+                                                     .astype(np.float32))})
+
+
+def rollout_open_loop(model: WorldModel, ep: dict[str, np.ndarray], starts: list[int], actions: np.ndarray,
+                      denoising_steps: int, generator: torch.Generator, reencode: bool = True,
+                      sampler: str = "euler") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """From real context ending at each start, imagine len(actions[0]) steps; return frames, audio, rewards."""
+    state = real_context(model, ep, starts)
     frames, audio, rewards = [], [], []
     for h in range(actions.shape[1]):
         obs, reward, _, state = model.step(state, torch.from_numpy(actions[:, h]), denoising_steps, sampler,

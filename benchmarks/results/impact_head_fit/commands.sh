@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The impact-head refits of docs/measured.md ("Refitting the head, and the cue at twice its value"), on runs/cue44
+# (benchmarks/results/impact_cue_run/scratch.sh) and its datasets; each step's output lands in this folder.
+set -euo pipefail
+export MUJOCO_GL=egl PYTHONPATH=$PWD
+R=benchmarks/results/impact_head_fit
+D4="data/push_s7 data/push_random_s8 data/push data/push_random"
+for s in 1 1.5 2 3; do  # the cue's scale, with the run's own head and with the true cue (20 s each)
+  .venv/bin/python benchmarks/impact_cue_check.py --run runs/cue44 --data data/push --cue-scale $s \
+    --out $R/cue44_cue_check_scale$s.json
+done
+.venv/bin/python benchmarks/impact_head_fit.py --run runs/cue44 --data $D4 --heads pool keypoints --minutes 8 \
+  --save runs/cue44_head --out $R/cue44_8min.json  # 17 min
+.venv/bin/worldsim encode --run runs/cue44 --data data/push_s11  # 3000 more scripted episodes, 6 min
+.venv/bin/python benchmarks/impact_head_fit.py --run runs/cue44 --data $D4 data/push_s11 --heads keypoints pool \
+  --minutes 12 --save runs/cue44_s11 --out $R/cue44_s11_12min.json  # 25 min
+.venv/bin/python benchmarks/impact_head_fit.py --run runs/cue44_s11_pool --data $D4 data/push_s11 --heads pool \
+  --finetune --minutes 5 --lr 3e-4 --imagined-minutes 8 --save runs/cue44_im \
+  --out $R/cue44_s11_pool_imagined.json  # 14 min
+for r in cue44 cue44_s11_keypoints cue44_s11_pool cue44_im_pool; do  # 25 s each
+  .venv/bin/worldsim evaluate dynamics --run runs/$r --data data/push --out $R/${r}_dynamics_report_scale2.json
+  [ $r = cue44 ] || .venv/bin/python benchmarks/impact_cue_check.py --run runs/$r --data data/push \
+    --out $R/${r}_cue_check.json  # (cue44's is cue44_cue_check_scale2.json)
+done

@@ -77,8 +77,8 @@ def imagined_windows(model: WorldModel, data: list[str], seconds: float, seed: i
 
 
 def fit(model: WorldModel, kind: str, train: LatentWindows, val: LatentWindows, minutes: float, batch: int,
-        lr: float, seed: int, imagined: dict[str, torch.Tensor] | None = None,
-        finetune: bool = False) -> tuple[torch.nn.Module, list[dict[str, float]]]:
+        lr: float, seed: int, imagined: dict[str, torch.Tensor] | None = None, finetune: bool = False,
+        tolerance: int = 1) -> tuple[torch.nn.Module, list[dict[str, float]]]:
     """A fresh head of `kind` (or, with `finetune`, the run's own) trained by BCE for `minutes` (AdamW, cosine to 0),
     half of each batch from `imagined` windows when given; its held-out F1 (real context) every ~minute."""
     torch.manual_seed(seed)
@@ -108,7 +108,7 @@ def fit(model: WorldModel, kind: str, train: LatentWindows, val: LatentWindows, 
         step += 1
         if time.monotonic() - last > 60 or time.monotonic() - t0 >= budget:
             head.eval()
-            thr, f = impact_threshold(model, val)
+            thr, f = impact_threshold(model, val, tolerance=tolerance)
             head.train()
             curve.append({"seconds": round(time.monotonic() - t0), "step": step, "loss": float(loss.detach()), "f1": f,
                           "threshold": thr})
@@ -143,7 +143,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--run", required=True, help="a run trained with model.impact_cue=true")
     p.add_argument("--data", nargs="+", required=True, help="its datasets (their latent caches must exist)")
-    p.add_argument("--heads", nargs="+", default=["pool", "keypoints"])
+    p.add_argument("--heads", nargs="*", default=["pool", "keypoints"], help="kinds to fit (none: only score)")
     p.add_argument("--minutes", type=float, default=8.0, help="per head")
     p.add_argument("--batch", type=int, default=256)
     p.add_argument("--lr", type=float, default=1e-3)
@@ -152,6 +152,10 @@ def main() -> None:
     p.add_argument("--imagined-minutes", type=float, default=0.0, help="first imagine contexts from training "
                    "episodes for this long; half of each batch then comes from them")
     p.add_argument("--finetune", action="store_true", help="start from the run's own head (of its kind) instead")
+    p.add_argument("--tolerance", type=int, default=1, help="steps by which a cue may miss its impact when the "
+                   "threshold is chosen (1: as the report counts onsets; 0: the exact step)")
+    p.add_argument("--own", action="store_true", help="with --save, also write PREFIX_own: the run's own head at "
+                   "the threshold chosen here")
     p.add_argument("--save", help="prefix of the run copies with each fitted head (PREFIX_KIND)")
     p.add_argument("--out", required=True)
     args = p.parse_args()
@@ -165,12 +169,14 @@ def main() -> None:
     k, ka = model.context, model.config.unet.audio_context
     train = LatentWindows(caches, k, split="train", audio_context=ka, with_impacts=True)
     val = LatentWindows(caches, k, split="val", audio_context=ka, with_impacts=True)
-    thr, f = impact_threshold(model, val)
+    thr, f = impact_threshold(model, val, tolerance=args.tolerance)
     report = {"run": str(run), "data": args.data, "train_windows": len(train), "val_windows": len(val),
               "impact_rate_val": float(val.audible[val.index[:, 0] + 1].mean()), "minutes": args.minutes,
-              "batch": args.batch, "lr": args.lr,
+              "batch": args.batch, "lr": args.lr, "tolerance": args.tolerance,
               "run_head": {"kind": model.config.impact_head, "f1": f, "threshold": thr}, "heads": {}}
     print(f"{run}'s own {model.config.impact_head} head: F1 {f:.3f} at threshold {thr:.2f}")
+    if args.own and args.save:
+        save_run(run, Path(f"{args.save}_own"), model.config.impact_head, model.impact, thr, caches)
     imagined = imagined_windows(model, args.data, 60 * args.imagined_minutes, args.seed) \
         if args.imagined_minutes > 0 else None
     if imagined is not None:
@@ -182,7 +188,7 @@ def main() -> None:
                              f"{model.config.impact_head}")
         model.impact = own
         head, curve = fit(model, kind, train, val, args.minutes, args.batch, args.lr, args.seed, imagined,
-                          args.finetune)
+                          args.finetune, args.tolerance)
         report["heads"][kind] = {"params": sum(q.numel() for q in head.parameters()), "curve": curve,
                                  "f1": curve[-1]["f1"], "threshold": curve[-1]["threshold"]}
         print(f"{kind}: F1 {curve[-1]['f1']:.3f} at threshold {curve[-1]['threshold']:.2f} after "

@@ -27,6 +27,7 @@ done
 for r in cue44 cue44_s11_keypoints cue44_im_pool; do  # thresholds by the +-1-step count, 1 min each
   .venv/bin/python benchmarks/impact_head_fit.py --run runs/$r --data $D4 data/push_s11 --heads --own \
     --save runs/rt_$r --out $R/${r}_rethreshold.json
-  [ $r = cue44 ] || .venv/bin/worldsim evaluate dynamics --run runs/rt_${r}_own --data data/push \
-    --out $R/rt_${r}_dynamics_report.json
+  [ $r = cue44 ] && continue
+  .venv/bin/worldsim evaluate dynamics --run runs/rt_${r}_own --data data/push --out $R/rt_${r}_dynamics_report.json
+  .venv/bin/python benchmarks/impact_cue_check.py --run runs/rt_${r}_own --data data/push --out $R/rt_${r}_cue_check.json
 done

@@ -528,7 +528,7 @@ def test_impact_cue_is_learned_from_the_events_and_steers_the_denoiser(tiny_worl
         train_dynamics([data], run, run, replace(cfg, impact_lr_scale=0.0), progress=False)
 
 
-@pytest.mark.parametrize("kind", ["pool", "keypoints"])
+@pytest.mark.parametrize("kind", ["pool", "keypoints", "keypoints_silent"])
 def test_impact_heads_give_one_logit_per_window_and_learn_a_batch(tiny_world, kind):
     from worldsim.dynamics.heads import make_impact_head
     from worldsim.dynamics.latent_windows import LatentWindows
@@ -548,6 +548,10 @@ def test_impact_heads_give_one_logit_per_window_and_learn_a_batch(tiny_world, ki
         opt.step()
         losses.append(float(loss))
     assert logit.shape == (16,) and losses[-1] < 0.5 * losses[0]
+    with torch.no_grad():
+        louder = head(w["ctx_frames"], w["ctx_audio"] + 1.0, w["ctx_actions"], w["action"])
+        assert torch.equal(louder, head(w["ctx_frames"], w["ctx_audio"], w["ctx_actions"], w["action"])) == \
+            kind.endswith("silent")  # only the silent head ignores the context's sound
     with pytest.raises(ValueError, match="unknown impact head"):
         make_impact_head("mlp", c, d, a, 4, 4)
 

@@ -42,7 +42,7 @@ class DynamicsConfig:
     impact_cue: bool = False  # condition the denoiser on an "impact next step" cue: the real one in training, the
     # ImpactHead's thresholded prediction when imagining
     impact_threshold: float = 0.5  # P(impact) above which the cue is on (training sets it on held-out windows)
-    impact_head: str = "pool"  # "pool" (ImpactHead) or "keypoints" (KeypointImpactHead)
+    impact_head: str = "pool"  # "pool" (ImpactHead), "keypoints" or "keypoints_silent" (KeypointImpactHead)
     impact_cue_scale: float = 2.0  # imagining, the cue is given at this multiple of its trained value (1 / 0): a
     # few sampler steps then make the cued impacts (measured: benchmarks/impact_cue_check.py --cue-scale)
     env_id: str = "worldsim/Push-v0"

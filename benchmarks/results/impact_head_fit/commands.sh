@@ -31,3 +31,9 @@ for r in cue44 cue44_s11_keypoints cue44_im_pool; do  # thresholds by the +-1-st
   .venv/bin/worldsim evaluate dynamics --run runs/rt_${r}_own --data data/push --out $R/rt_${r}_dynamics_report.json
   .venv/bin/python benchmarks/impact_cue_check.py --run runs/rt_${r}_own --data data/push --out $R/rt_${r}_cue_check.json
 done
+.venv/bin/python benchmarks/impact_head_fit.py --run runs/cue44 --data $D4 data/push_s11 --heads keypoints_silent \
+  --minutes 12 --save runs/cue44_s11 --out $R/cue44_s11_silent_12min.json  # a head deaf to the context, 13 min
+.venv/bin/worldsim evaluate dynamics --run runs/cue44_s11_keypoints_silent --data data/push \
+  --out $R/cue44_s11_keypoints_silent_dynamics_report.json
+.venv/bin/python benchmarks/impact_cue_check.py --run runs/cue44_s11_keypoints_silent --data data/push \
+  --out $R/cue44_s11_keypoints_silent_cue_check.json

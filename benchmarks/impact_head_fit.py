@@ -127,7 +127,10 @@ def save_run(run: Path, out: Path, kind: str, head: torch.nn.Module, threshold: 
     (out / "latents").mkdir(exist_ok=True)
     for c in caches:
         if not (out / "latents" / c.name).exists():
-            os.link(c, out / "latents" / c.name)
+            try:
+                os.link(c, out / "latents" / c.name)
+            except OSError:  # another file system: a copy
+                shutil.copy2(c, out / "latents" / c.name)
     payload = load_checkpoint(run / "dynamics.pt", kind="dynamics")
     weights = {f"impact.{k}": v for k, v in head.state_dict().items()}
     for key in ("model", "ema"):

@@ -490,7 +490,7 @@ def test_impact_cue_is_learned_from_the_events_and_steers_the_denoiser(tiny_worl
     from worldsim.data.dataset import open_dataset
     from worldsim.data.episode import load_episode
     from worldsim.dynamics.latent_windows import LatentWindows
-    from worldsim.dynamics.model import LatentState
+    from worldsim.dynamics.model import LatentState, WorldModel
     from worldsim.evaluation.metrics import event_steps
 
     data, world = tiny_world
@@ -524,6 +524,8 @@ def test_impact_cue_is_learned_from_the_events_and_steers_the_denoiser(tiny_worl
     assert torch.isfinite(nxt.audio).all()
     resumed = train_dynamics([data], run, run, replace(cfg, model=TINY, steps=start + 31), progress=False)
     assert "impact_bce" in resumed and load_world_model(run, "cpu").impact is not None  # a resumed run keeps it
+    with pytest.raises(ValueError, match="impact_cue_scale"):
+        WorldModel(model.codecs, replace(model.config, impact_cue_scale=0.0))
     with pytest.raises(ValueError, match="impact_lr_scale"):
         train_dynamics([data], run, run, replace(cfg, impact_lr_scale=0.0), progress=False)
 

@@ -49,6 +49,7 @@ def real_context(model: WorldModel, ep: dict[str, np.ndarray], starts: list[int]
                                                      .astype(np.float32))})
 
 
+@torch.no_grad()
 def rollout_open_loop(model: WorldModel, ep: dict[str, np.ndarray], starts: list[int], actions: np.ndarray,
                       denoising_steps: int, generator: torch.Generator, reencode: bool = True,
                       sampler: str = "euler") -> tuple[np.ndarray, np.ndarray, np.ndarray]:

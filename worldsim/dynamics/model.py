@@ -105,6 +105,9 @@ class WorldModel(nn.Module):
             if config.state_dim else None  # reads the U-Net's last 4x4 block in training (train.py)
         self.impact = make_impact_head(config.impact_head, u.frame_channels, u.audio_dim, u.action_dim, u.context,
                                        audio_steps(u), u.latent_size) if config.impact_cue else None
+        if config.impact_cue and config.impact_cue_scale <= 0:
+            raise ValueError(f"model.impact_cue_scale multiplies the impact cue when imagining and must be > 0 "
+                             f"(1: as trained, 2: the default); got {config.impact_cue_scale}")
         self.cue_embed = nn.Linear(1, u.emb) if config.impact_cue else None
         if self.cue_embed is not None:  # starts as the model without a cue (a fine-tune that adds one)
             nn.init.zeros_(self.cue_embed.weight)

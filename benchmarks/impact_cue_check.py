@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from worldsim.dynamics.evaluate import AUDIO_HORIZON, _episodes, real_context, rollout_open_loop
+from worldsim.dynamics.evaluate import AUDIO_HORIZON, _episodes, cued_rollout, real_context, report_starts
 from worldsim.dynamics.model import load_world_model
 from worldsim.evaluation.metrics import event_steps, f1, onset_counts, step_onsets
 from worldsim.evaluation.report import write_json
@@ -42,44 +42,31 @@ def main() -> None:
         model.config = replace(model.config, impact_threshold=args.threshold)
     if args.cue_scale is not None:
         model.config = replace(model.config, impact_cue_scale=args.cue_scale)
-    head_cue = model.impact_cue
     k, n = model.context, AUDIO_HORIZON
     counts = {name: np.zeros(3, int) for name in ("head_cues", "head_cues_real_context", "heard_head_cue",
                                                     "heard_true_cue")}
     cue_heard = np.zeros(2, int)  # steps cued, of which an onset was heard (head's cue)
     for ep, _, _ in tqdm(_episodes(args.data, args.episodes), desc="cue check", unit="episode"):
         T = len(ep["actions"])
-        starts = sorted({int(s) for s in np.linspace(k - 1, T - 16, 4).round()} - {-1})  # the report's starts
+        starts = report_starts(T, k)
         acts = np.stack([ep["actions"][t:t + n] for t in starts])
         truth = event_steps(ep["ev_step"], ep["ev_level"], T + 1)
         with torch.no_grad():  # the head on the real context of every rollout step (no imagination before it)
-            real_cues = np.stack([head_cue(real_context(model, ep, [t + h for t in starts]),
-                                           torch.from_numpy(acts[:, h])).numpy() > 0.5 for h in range(n)], 1)
+            real_cues = np.stack([model.impact_cue(real_context(model, ep, [t + h for t in starts]),
+                                                   torch.from_numpy(acts[:, h])).numpy() > 0.5 for h in range(n)], 1)
         for j, t in enumerate(starts):
             counts["head_cues_real_context"] += onset_counts(real_cues[j], truth[t + 1:t + 1 + n])
+        true_cue = lambda h: torch.tensor([float(truth[t + 1 + h]) for t in starts])  # noqa: E731
         for mode in ("head", "true"):
-            step, cues = [0], []
-
-            def cue(state: object, action: torch.Tensor, mode: str = mode) -> torch.Tensor:
-                h = step[0]
-                step[0] += 1
-                if mode == "true":
-                    return torch.tensor([float(truth[t + 1 + h]) for t in starts])
-                c = head_cue(state, action)
-                cues.append(c.numpy() > 0.5)
-                return c
-
-            model.impact_cue = cue  # the instance's cue replaces the method for this rollout
-            gen = torch.Generator().manual_seed(0)
-            _, audio, _ = rollout_open_loop(model, ep, starts, acts, args.denoising_steps, gen)
+            audio, cued = cued_rollout(model, ep, starts, acts, args.denoising_steps, torch.Generator().manual_seed(0),
+                                       true_cue if mode == "true" else None)
             for j, t in enumerate(starts):
                 real = truth[t + 1:t + 1 + n]
                 heard = step_onsets(audio[j], before=ep["audio"][t])
                 counts[f"heard_{mode}_cue"] += onset_counts(heard, real)
                 if mode == "head":
-                    cued = np.array([c[j] for c in cues])
-                    counts["head_cues"] += onset_counts(cued, real)
-                    cue_heard += [int(cued.sum()), int((cued & heard).sum())]
+                    counts["head_cues"] += onset_counts(cued[j], real)
+                    cue_heard += [int(cued[j].sum()), int((cued[j] & heard).sum())]
     report = {"run": args.run, "data": args.data, "denoising_steps": args.denoising_steps,
               "cue_scale": model.config.impact_cue_scale, "threshold": model.config.impact_threshold,
               **{f"onset_f1_{k}": f1(*map(int, v)) for k, v in counts.items()},

@@ -7,6 +7,9 @@ from contexts the model imagined (open-loop rollouts from training episodes), th
 drives a rollout; with --finetune the run's own head is trained on instead of a fresh one. With --save, writes for
 each kind a copy of the run whose head is the fitted one (its threshold in the config), for `worldsim evaluate
 dynamics` and benchmarks/impact_cue_check.py: the cue embedding learned the real events, so any head may drive it.
+With --open-loop-data, each head's threshold is chosen instead where the head drives the model: by the onset F1 of
+its cues in 8-step open-loop rollouts of those datasets' held-out episodes, where its own cued sounds are in the
+context it reads (with --heads and no kinds, for the run's own head).
 
     MUJOCO_GL=egl python benchmarks/impact_head_fit.py --run runs/cue44 \\
         --data data/push_s7 data/push_random_s8 data/push data/push_random --heads pool keypoints --minutes 8 \\
@@ -32,12 +35,12 @@ from worldsim.codecs.cache import encode_dataset
 from worldsim.data.dataset import open_dataset
 from worldsim.data.episode import load_episode
 from worldsim.data.windows import split_of
-from worldsim.dynamics.evaluate import real_context
+from worldsim.dynamics.evaluate import AUDIO_HORIZON, _episodes, cued_rollout, real_context, report_starts
 from worldsim.dynamics.heads import make_impact_head
 from worldsim.dynamics.latent_windows import LatentWindows
 from worldsim.dynamics.model import LatentState, WorldModel, load_world_model
 from worldsim.dynamics.train import impact_threshold
-from worldsim.evaluation.metrics import event_steps
+from worldsim.evaluation.metrics import event_steps, f1, onset_counts, step_onsets
 from worldsim.evaluation.report import write_json
 
 
@@ -74,6 +77,29 @@ def imagined_windows(model: WorldModel, data: list[str], seconds: float, seed: i
         bar.update(round(time.monotonic() - t0) - bar.n)
     bar.close()
     return {k: torch.cat(v) for k, v in out.items()}
+
+
+def open_loop_threshold(model: WorldModel, data: list[str], episodes: int, grid: np.ndarray,
+                        denoising_steps: int = 3) -> tuple[float, list[dict[str, float]]]:
+    """(threshold, table): the head's threshold with the best onset F1 (+-1 step) of its cues where it drives the model,
+    in 8-step open-loop rollouts from the dynamics report's starts of `episodes` held-out episodes of `data` (its own
+    cues shape the imagined context it reads next); per threshold, that F1 and the F1 of the onsets heard."""
+    eps, table = _episodes(data, episodes), []
+    for thr in tqdm(grid, desc="open-loop threshold", unit="threshold"):
+        model.config = replace(model.config, impact_threshold=float(thr))
+        cues, heard = np.zeros(3, int), np.zeros(3, int)
+        for ep, _, _ in eps:
+            T, n = len(ep["actions"]), AUDIO_HORIZON
+            starts = report_starts(T, model.context)
+            truth = event_steps(ep["ev_step"], ep["ev_level"], T + 1)
+            acts = np.stack([ep["actions"][t:t + n] for t in starts])
+            audio, cued = cued_rollout(model, ep, starts, acts, denoising_steps, torch.Generator().manual_seed(0))
+            for j, t in enumerate(starts):
+                cues += onset_counts(cued[j], truth[t + 1:t + 1 + n])
+                heard += onset_counts(step_onsets(audio[j], before=ep["audio"][t]), truth[t + 1:t + 1 + n])
+        table.append({"threshold": round(float(thr), 3), "cue_f1": f1(*map(int, cues)),
+                      "heard_f1": f1(*map(int, heard)), "cues": cues.tolist(), "heard": heard.tolist()})
+    return max(table, key=lambda r: r["cue_f1"])["threshold"], table
 
 
 def fit(model: WorldModel, kind: str, train: LatentWindows, val: LatentWindows, minutes: float, batch: int,
@@ -159,6 +185,9 @@ def main() -> None:
                    "threshold is chosen (1: as the report counts onsets; 0: the exact step)")
     p.add_argument("--own", action="store_true", help="with --save, also write PREFIX_own: the run's own head at "
                    "the threshold chosen here")
+    p.add_argument("--open-loop-data", nargs="*", default=[], help="choose each head's threshold instead by its "
+                   "cues' onset F1 in open-loop rollouts of these datasets' held-out episodes (not the report's)")
+    p.add_argument("--open-loop-episodes", type=int, default=40)
     p.add_argument("--save", help="prefix of the run copies with each fitted head (PREFIX_KIND)")
     p.add_argument("--out", required=True)
     args = p.parse_args()
@@ -178,6 +207,13 @@ def main() -> None:
               "batch": args.batch, "lr": args.lr, "tolerance": args.tolerance,
               "run_head": {"kind": model.config.impact_head, "f1": f, "threshold": thr}, "heads": {}}
     print(f"{run}'s own {model.config.impact_head} head: F1 {f:.3f} at threshold {thr:.2f}")
+    grid = np.round(np.arange(0.2, 0.81, 0.05), 2)
+    if args.open_loop_data and (args.own or not args.heads):
+        thr, report["run_head"]["open_loop"] = open_loop_threshold(model, args.open_loop_data,
+                                                                   args.open_loop_episodes, grid)
+        report["run_head"]["threshold_open_loop"] = thr
+        print(f"open loop: threshold {thr:.2f}")
+    write_json(args.out, report)  # with no --heads this is the whole report
     if args.own and args.save:
         save_run(run, Path(f"{args.save}_own"), model.config.impact_head, model.impact, thr, caches)
     imagined = imagined_windows(model, args.data, 60 * args.imagined_minutes, args.seed) \
@@ -192,13 +228,18 @@ def main() -> None:
         model.impact = own
         head, curve = fit(model, kind, train, val, args.minutes, args.batch, args.lr, args.seed, imagined,
                           args.finetune, args.tolerance)
+        thr = curve[-1]["threshold"]
         report["heads"][kind] = {"params": sum(q.numel() for q in head.parameters()), "curve": curve,
-                                 "f1": curve[-1]["f1"], "threshold": curve[-1]["threshold"]}
-        print(f"{kind}: F1 {curve[-1]['f1']:.3f} at threshold {curve[-1]['threshold']:.2f} after "
-              f"{curve[-1]['step']} steps")
+                                 "f1": curve[-1]["f1"], "threshold": thr}
+        print(f"{kind}: F1 {curve[-1]['f1']:.3f} at threshold {thr:.2f} after {curve[-1]['step']} steps")
+        if args.open_loop_data:
+            thr, report["heads"][kind]["open_loop"] = open_loop_threshold(model, args.open_loop_data,
+                                                                          args.open_loop_episodes, grid)
+            report["heads"][kind]["threshold_open_loop"] = thr
+            print(f"open loop: threshold {thr:.2f}")
         write_json(args.out, report)
         if args.save:
-            save_run(run, Path(f"{args.save}_{kind}"), kind, head, curve[-1]["threshold"], caches)
+            save_run(run, Path(f"{args.save}_{kind}"), kind, head, thr, caches)
 
 
 if __name__ == "__main__":

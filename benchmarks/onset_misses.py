@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 import worldsim  # noqa: F401  (first: sets MUJOCO_GL, registers the envs)
-from worldsim.dynamics.evaluate import _episodes, rollout_open_loop
+from worldsim.dynamics.evaluate import _episodes, report_starts, rollout_open_loop
 from worldsim.dynamics.model import load_world_model
 from worldsim.evaluation.metrics import ONSET_LEVEL, event_steps, onset_envelope, onset_hits, step_onsets
 from worldsim.evaluation.report import write_json
@@ -57,7 +57,7 @@ def main() -> None:
     rows = []
     for ep, _, _ in _episodes(args.data, args.episodes):
         T = len(ep["actions"])
-        starts = sorted({int(s) for s in np.linspace(k - 1, T - horizon, 4).round()} - {-1})
+        starts = report_starts(T, k, horizon)
         acts = np.stack([ep["actions"][t:t + n] for t in starts])
         _, audio, _ = rollout_open_loop(model, ep, starts, acts, args.denoising_steps, gen, True)
         for j, t in enumerate(starts):

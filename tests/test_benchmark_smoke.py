@@ -184,6 +184,16 @@ def test_impact_head_fit_refits_a_cued_run_s_head_and_the_cue_check_scores_the_c
     refit = load_world_model(tmp_path / "refit_keypoints", "cpu")  # strict: the new head fits the saved config
     assert refit.config.impact_head == "keypoints"
     assert refit.config.impact_threshold == report["heads"]["keypoints"]["threshold"]
+    out = tmp_path / "own.json"  # no head to fit: only the run's own head's threshold, re-chosen, and its copy
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "impact_head_fit.py"), "--run", str(run),
+                           "--data", str(data), "--heads", "--own", "--open-loop-data", str(data),
+                           "--open-loop-episodes", "1", "--save", str(tmp_path / "rt"), "--out", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    own = json.loads(out.read_text())["run_head"]  # its threshold chosen by its cues in open loop
+    assert [r["threshold"] for r in own["open_loop"]] == [round(0.2 + 0.05 * i, 2) for i in range(13)]
+    assert own["threshold_open_loop"] == max(own["open_loop"], key=lambda r: r["cue_f1"])["threshold"]
+    assert load_world_model(tmp_path / "rt_own", "cpu").config.impact_threshold == own["threshold_open_loop"]
     out = tmp_path / "check.json"
     proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "impact_cue_check.py"), "--run",
                            str(tmp_path / "refit_keypoints"), "--data", str(data), "--episodes", "1",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,12 @@ from .model import LatentState, WorldModel, load_world_model
 from .samplers import SAMPLERS
 
 AUDIO_HORIZON = 8  # onset F1 and mel L1 are scored over 8-step open-loop rollouts
+
+
+def report_starts(n_steps: int, context: int, horizon: int = 16, per_episode: int = 4) -> list[int]:
+    """The steps an episode of `n_steps` is rolled out from in the dynamics report: `per_episode` evenly spaced, each
+    with a full context before it and `horizon` steps after it."""
+    return sorted({int(s) for s in np.linspace(context - 1, n_steps - horizon, per_episode).round()} - {-1})
 
 
 def _episodes(data: list[str | Path], max_episodes: int | None) -> list[tuple[dict, dict, dict]]:
@@ -47,6 +54,28 @@ def real_context(model: WorldModel, ep: dict[str, np.ndarray], starts: list[int]
                         "anchor": torch.from_numpy(ep["frames"][np.zeros(len(starts), np.int64)]),
                         "odometry": torch.from_numpy(np.stack([ep["actions"][:t].sum(0) for t in starts])
                                                      .astype(np.float32))})
+
+
+def cued_rollout(model: WorldModel, ep: dict[str, np.ndarray], starts: list[int], actions: np.ndarray,
+                 denoising_steps: int, generator: torch.Generator,
+                 cue: Callable[[int], torch.Tensor] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """A cued model's open-loop audio [B, H, 800] and the cue it was given at each step [B, H] (bool): its impact
+    head's, or `cue(h)` [B] at step h (e.g. the simulator's events, to see how the denoiser obeys a cue)."""
+    if model.impact is None:
+        raise ValueError("this world model has no impact cue (train with --set model.impact_cue=true)")
+    head, given = model.impact_cue, []
+
+    def record(state: LatentState, action: torch.Tensor) -> torch.Tensor:
+        c = head(state, action) if cue is None else cue(len(given)).to(action.device)
+        given.append(c.cpu().numpy() > 0.5)
+        return c
+
+    model.impact_cue = record  # the instance's cue stands in for the method during this rollout
+    try:
+        _, audio, _ = rollout_open_loop(model, ep, starts, actions, denoising_steps, generator)
+    finally:
+        del model.impact_cue
+    return audio, np.stack(given, 1)
 
 
 @torch.no_grad()
@@ -156,7 +185,7 @@ def evaluate_dynamics(run: str | Path, data: list[str | Path], out: str | Path, 
     mel, reward_err = [], []
     for ep, meta, _ in tqdm(episodes, desc="open-loop rollouts", unit="episode", disable=not progress):
         T = len(ep["actions"])
-        starts = sorted({int(s) for s in np.linspace(k - 1, T - H, starts_per_episode).round()} - {-1})
+        starts = report_starts(T, k, H, starts_per_episode)
         acts = np.stack([ep["actions"][t:t + H] for t in starts])
         frames, audio, rewards = rollout_open_loop(model, ep, starts, acts, denoising_steps, gen, reencode, sampler)
         for j, t in enumerate(starts):

@@ -6,7 +6,9 @@ R=benchmarks/results/cue_recipe/cr38
 D5="data/push_s7 data/push_random_s8 data/push data/push_random data/push_s11"
 bash benchmarks/results/cue_recipe/recipe.sh runs/cr38  # 38 + 6 min (+ 6 to encode push_s11); writes runs/cr38_head_keypoints
 cp runs/cr38/head_fit.json runs/cr38/dynamics_config.json $R/
-bash benchmarks/results/cue_recipe/evaluate.sh runs/cr38_head_keypoints $R  # stopped after the calibrated set (below)
+bash benchmarks/results/cue_recipe/evaluate.sh runs/cr38_head_keypoints $R  # stopped after the calibrated set
+.venv/bin/worldsim plan --run runs/cr38_head_keypoints_packed --episodes 6 --model learned \
+  --out runs/cr38_head_keypoints_packed/plan && cp runs/cr38_head_keypoints_packed/plan/plan_report.json $R/  # 4 min
 # the head's threshold chosen in open loop on data/push_s7's held-out episodes (30 min beside other jobs)
 .venv/bin/python benchmarks/impact_head_fit.py --run runs/cr38_head_keypoints --data $D5 --heads --own \
   --open-loop-data data/push_s7 --open-loop-episodes 40 --save runs/cr38ol --out $R/open_loop_threshold.json

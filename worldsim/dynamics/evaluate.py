@@ -63,7 +63,7 @@ def cued_rollout(model: WorldModel, ep: dict[str, np.ndarray], starts: list[int]
     head's, or `cue(h)` [B] at step h (e.g. the simulator's events, to see how the denoiser obeys a cue)."""
     if model.impact is None:
         raise ValueError("this world model has no impact cue (train with --set model.impact_cue=true)")
-    head, given = model.impact_cue, []
+    head, given, before = model.impact_cue, [], vars(model).get("impact_cue")  # a cue a caller already put there
 
     def record(state: LatentState, action: torch.Tensor) -> torch.Tensor:
         c = head(state, action) if cue is None else cue(len(given)).to(action.device)
@@ -74,7 +74,10 @@ def cued_rollout(model: WorldModel, ep: dict[str, np.ndarray], starts: list[int]
     try:
         _, audio, _ = rollout_open_loop(model, ep, starts, actions, denoising_steps, generator)
     finally:
-        del model.impact_cue
+        if before is None:
+            del model.impact_cue
+        else:
+            model.impact_cue = before
     return audio, np.stack(given, 1)
 
 

@@ -31,3 +31,6 @@ for c in nocue cue1; do
   .venv/bin/worldsim evaluate policies --run runs/cr38_${c}_packed --episodes 96 --policies calibrated:0 visual:0 \
     calibrated:0:5 visual:0:0.05 still random --out $R/policies_packed_cal96_$c.json
 done
+.venv/bin/worldsim evaluate policies --run runs/cr38_nocue_packed --episodes 96 --policies calibrated:0 visual:0 \
+  calibrated:0:5 visual:0:0.05 still random --seed 3000 --out $R/policies_packed_cal96_nocue_s3000.json
+.venv/bin/worldsim evaluate policies --run runs/cr38_nocue_packed --episodes 48 --out $R/policies_packed_48_nocue.json

@@ -34,3 +34,5 @@ done
 .venv/bin/worldsim evaluate policies --run runs/cr38_nocue_packed --episodes 96 --policies calibrated:0 visual:0 \
   calibrated:0:5 visual:0:0.05 still random --seed 3000 --out $R/policies_packed_cal96_nocue_s3000.json
 .venv/bin/worldsim evaluate policies --run runs/cr38_nocue_packed --episodes 48 --out $R/policies_packed_48_nocue.json
+.venv/bin/worldsim evaluate policies --run runs/cr38_nocue_packed --episodes 96 --policies visual:0 visual:0:0.05 \
+  visual:0:0.04 still away:0:0.03 away:0 --out $R/policies_packed_away96_nocue.json

@@ -84,7 +84,7 @@ def open_loop_threshold(model: WorldModel, data: list[str], episodes: int, grid:
     """(threshold, table): the head's threshold with the best onset F1 (+-1 step) of its cues where it drives the model,
     in 8-step open-loop rollouts from the dynamics report's starts of `episodes` held-out episodes of `data` (its own
     cues shape the imagined context it reads next); per threshold, that F1 and the F1 of the onsets heard."""
-    eps, table = _episodes(data, episodes), []
+    eps, table, config = _episodes(data, episodes), [], model.config
     for thr in tqdm(grid, desc="open-loop threshold", unit="threshold"):
         model.config = replace(model.config, impact_threshold=float(thr))
         cues, heard = np.zeros(3, int), np.zeros(3, int)
@@ -99,6 +99,7 @@ def open_loop_threshold(model: WorldModel, data: list[str], episodes: int, grid:
                 heard += onset_counts(step_onsets(audio[j], before=ep["audio"][t]), truth[t + 1:t + 1 + n])
         table.append({"threshold": round(float(thr), 3), "cue_f1": f1(*map(int, cues)),
                       "heard_f1": f1(*map(int, heard)), "cues": cues.tolist(), "heard": heard.tolist()})
+    model.config = config  # the search leaves the model as it found it
     return max(table, key=lambda r: r["cue_f1"])["threshold"], table
 
 

@@ -522,6 +522,19 @@ def test_impact_cue_is_learned_from_the_events_and_steers_the_denoiser(tiny_worl
     assert set(cue.unique().tolist()) <= {0.0, 1.0}
     nxt, *_ = model.imagine(state, batch["action"], 2, generator=torch.Generator().manual_seed(0))  # the head's cue
     assert torch.isfinite(nxt.audio).all()
+    for w in (1.0, 2.0):  # split passes, unguided and action-guided: with one sampler step x_0 = D(x_T), so the
+        model.config = replace(model.config, action_dropout=0.1)  # frames are the cue-off pass's, the audio the cued
+        model.guidance = w
+        got = {}
+        for name, value, frames_hear in (("on", 1.0, True), ("off", 0.0, True), ("split", 1.0, False)):
+            model.config = replace(model.config, impact_cue_frames=frames_hear)
+            model.impact_cue = lambda s, a, v=value: torch.full((a.shape[0],), v)
+            got[name] = model.sample_latents(state, batch["action"], noise, 1)
+        del model.impact_cue
+        assert not torch.allclose(got["on"][0], got["off"][0])  # the cue moves the frame latent when the frames hear it
+        assert torch.allclose(got["split"][0], got["off"][0], atol=1e-5)
+        assert torch.allclose(got["split"][1], got["on"][1], atol=1e-5)
+    model.guidance = 1.0
     resumed = train_dynamics([data], run, run, replace(cfg, model=TINY, steps=start + 31), progress=False)
     assert "impact_bce" in resumed and load_world_model(run, "cpu").impact is not None  # a resumed run keeps it
     with pytest.raises(ValueError, match="impact_cue_scale"):

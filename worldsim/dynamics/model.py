@@ -43,6 +43,8 @@ class DynamicsConfig:
     # ImpactHead's thresholded prediction when imagining
     impact_threshold: float = 0.5  # P(impact) above which the cue is on (training sets it on held-out windows)
     impact_head: str = "pool"  # "pool" (ImpactHead), "keypoints" or "keypoints_silent" (KeypointImpactHead)
+    impact_cue_frames: bool = True  # the frame latent hears the cue too; False: it comes from a pass with the cue
+    # off (0), only the audio latent from the cued pass (2x the denoiser's cost), so a wrong cue cannot move objects
     impact_cue_scale: float = 2.0  # imagining, the cue is given at this multiple of its trained value (1 / 0): a
     # few sampler steps then make the cued impacts (measured: benchmarks/impact_cue_check.py --cue-scale)
     env_id: str = "worldsim/Push-v0"
@@ -252,20 +254,27 @@ class WorldModel(nn.Module):
         return zf, za
 
     def _denoise_fn(self, state: LatentState, action: torch.Tensor) -> Callable[..., tuple[torch.Tensor, ...]]:
-        """D(x; sigma) for one step under `action`, action-guided when `self.guidance` != 1 (both passes in one batch)."""
-        cue = self.config.impact_cue_scale * self.impact_cue(state, action) if self.impact is not None else None
-        # the cue is decided once, before sampling, and pushed past its trained value (impact_cue_scale)
-        cond = self.cond(state, action, cue=cue)
+        """D(x; sigma) for one step under `action`: action-guided when `self.guidance` != 1, and for a cued model with
+        `impact_cue_frames` off, the frame part from a pass with the cue off and the audio part from the cued pass
+        (all passes in one batch)."""
+        cues: list[torch.Tensor | None] = [None]
+        if self.impact is not None:  # the cue is decided once, before sampling, and pushed past its trained value
+            cue = self.config.impact_cue_scale * self.impact_cue(state, action)
+            cues = [cue] if self.config.impact_cue_frames else [cue, torch.zeros_like(cue)]
         g = self._guidance
-        if g == 1.0:
-            return lambda xx, sig: self.denoiser(xx, sig, **cond)
-        null = self.cond(state, torch.full_like(action, NULL_ACTION), cue=cue)
-        both = {k: torch.cat([cond[k], null[k]]) for k in cond}
+        actions = [action] if g == 1.0 else [action, torch.full_like(action, NULL_ACTION)]
+        conds = [self.cond(state, a, cue=c) for c in cues for a in actions]
+        if len(conds) == 1:
+            return lambda xx, sig: self.denoiser(xx, sig, **conds[0])
+        n, both = len(conds), {k: torch.cat([c[k] for c in conds]) for k in conds[0]}
 
-        def guided(xx: tuple[torch.Tensor, ...], sig: torch.Tensor) -> tuple[torch.Tensor, ...]:
-            out = self.denoiser(tuple(torch.cat([t, t]) for t in xx), torch.cat([sig, sig]), **both)
-            return tuple(u + g * (c_ - u) for c_, u in (o.chunk(2) for o in out))
-        return guided
+        def passes(xx: tuple[torch.Tensor, ...], sig: torch.Tensor) -> tuple[torch.Tensor, ...]:
+            out = [o.chunk(n) for o in self.denoiser(tuple(torch.cat([t] * n) for t in xx), torch.cat([sig] * n), **both)]
+            if g != 1.0:  # classifier-free guidance per cue: D(no action) + g (D(action) - D(no action))
+                out = [[o[i + 1] + g * (o[i] - o[i + 1]) for i in range(0, n, 2)] for o in out]
+            frames, audio = out
+            return (frames[-1], audio[0])  # frames: the cue-off pass when split, audio: the cued one
+        return passes
 
     def state_value(self, state: LatentState) -> torch.Tensor | None:
         """V of the value head at the last step of `state` [B] (None when the run has no value head)."""

@@ -543,6 +543,46 @@ def test_impact_cue_is_learned_from_the_events_and_steers_the_denoiser(tiny_worl
         train_dynamics([data], run, run, replace(cfg, impact_lr_scale=0.0), progress=False)
 
 
+def test_impact_cue_dropout_learns_a_not_known_cue_that_the_split_frame_pass_uses(tiny_world, tmp_path):
+    import shutil
+
+    from worldsim.checkpoint import load_checkpoint
+    from worldsim.dynamics.latent_windows import LatentWindows
+    from worldsim.dynamics.model import LatentState
+
+    data, world = tiny_world
+    run = tmp_path / "dropped"
+    shutil.copytree(world, run)
+    cfg = DynamicsTrainConfig(model=replace(TINY, impact_cue=True, impact_cue_dropout=0.5), batch=8, steps=10 ** 6,
+                              warmup=1, checkpoint_every_s=1e9, lr=3e-3)
+    with pytest.raises(ValueError, match="impact_cue_dropout"):
+        train_dynamics([data], run, run, replace(cfg, model=replace(TINY, impact_cue_dropout=0.5)), progress=False)
+    with pytest.raises(ValueError, match="impact_cue_dropout"):
+        train_dynamics([data], run, run, replace(cfg, model=replace(cfg.model, impact_cue_dropout=1.0)), progress=False)
+    start = load_checkpoint(run / "dynamics.pt", kind="dynamics")["step"]
+    train_dynamics([data], run, run, replace(cfg, steps=start + 30), progress=False)
+    model = load_world_model(run, "cpu")
+    assert model.cue_unknown is not None and model.cue_unknown.abs().sum() > 0  # trained away from its zero start
+    w = LatentWindows(sorted((world / "latents").glob("*.npz")), 4, split="all", with_impacts=True).get(np.arange(8))
+    state = LatentState(w["ctx_frames"], w["ctx_audio"], w["ctx_actions"], w["anchor"])
+    noise = model.initial_noise(8, torch.Generator().manual_seed(0))
+    got = {}
+    for name, value, frames_hear in (("on", 1.0, True), ("unknown", float("nan"), True), ("split", 1.0, False)):
+        model.config = replace(model.config, impact_cue_frames=frames_hear)
+        model.impact_cue = lambda s, a, v=value: torch.full((a.shape[0],), v)
+        got[name] = model.sample_latents(state, w["action"], noise, 1)
+    assert torch.isfinite(got["unknown"][0]).all() and not torch.allclose(got["unknown"][0], got["on"][0])
+    assert torch.allclose(got["split"][0], got["unknown"][0], atol=1e-5)  # the frames: the "not known" pass
+    assert torch.allclose(got["split"][1], got["on"][1], atol=1e-5)
+    resumed = train_dynamics([data], run, run, replace(cfg, model=replace(cfg.model, impact_cue_dropout=0.0),
+                                                       steps=start + 31), progress=False)  # a resumed run keeps it
+    assert np.isfinite(resumed["impact_bce"]) and load_world_model(run, "cpu").cue_unknown is not None
+    plain = load_world_model(world, "cpu")
+    cued = type(model)(plain.codecs, replace(model.config, impact_cue_dropout=0.0))
+    with pytest.raises(ValueError, match="not known"):
+        cued.cond(state, w["action"], cue=torch.full((8,), float("nan")))
+
+
 @pytest.mark.parametrize("kind", ["pool", "keypoints", "keypoints_silent"])
 def test_impact_heads_give_one_logit_per_window_and_learn_a_batch(tiny_world, kind):
     from worldsim.dynamics.heads import make_impact_head

@@ -43,6 +43,8 @@ class DynamicsConfig:
     # ImpactHead's thresholded prediction when imagining
     impact_threshold: float = 0.5  # P(impact) above which the cue is on (training sets it on held-out windows)
     impact_head: str = "pool"  # "pool" (ImpactHead), "keypoints" or "keypoints_silent" (KeypointImpactHead)
+    impact_cue_dropout: float = 0.0  # share of training windows whose cue is "unknown" (NaN, a learned embedding),
+    # so a model can also imagine without a cue, as an uncued model does (the frame pass of impact_cue_frames=false)
     impact_cue_frames: bool = True  # the frame latent hears the cue too; False: it comes from a pass with the cue
     # off (0), only the audio latent from the cued pass (2x the denoiser's cost), so a wrong cue cannot move objects
     impact_cue_scale: float = 2.0  # imagining, the cue is given at this multiple of its trained value (1 / 0): a
@@ -114,6 +116,8 @@ class WorldModel(nn.Module):
         if self.cue_embed is not None:  # starts as the model without a cue (a fine-tune that adds one)
             nn.init.zeros_(self.cue_embed.weight)
             nn.init.zeros_(self.cue_embed.bias)
+        self.cue_unknown = nn.Parameter(torch.zeros(u.emb)) if config.impact_cue and config.impact_cue_dropout > 0 \
+            else None  # the embedding of the cue NaN, "no cue known", trained on impact_cue_dropout of the windows
 
     @property
     def device(self) -> torch.device:
@@ -159,7 +163,8 @@ class WorldModel(nn.Module):
     def cond(self, state: LatentState, action: torch.Tensor, ctx_noise: torch.Tensor | None = None,
              cue: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """Conditioning tensors of the denoiser for one step from `state` under `action`; for a model with an impact
-        cue, `cue` [B] (1: an impact in this step) or, when None, the impact head's."""
+        cue, `cue` [B] (1: an impact in this step; NaN: not known, for a model trained with impact_cue_dropout) or,
+        when None, the impact head's."""
         b = action.shape[0]
         noise = ctx_noise if ctx_noise is not None else torch.full((b,), NO_CONTEXT_NOISE, device=action.device)
         out = {"ctx_frames": state.frames, "ctx_audio": state.audio, "ctx_actions": state.actions,
@@ -175,8 +180,13 @@ class WorldModel(nn.Module):
                                  "start states with WorldModel.reset, which sums the context's actions")
             out["odometry"] = state.odometry.float() * ODOMETRY_SCALE
         if self.cue_embed is not None:
-            cue = self.impact_cue(state, action) if cue is None else cue
-            out["extra_emb"] = self.cue_embed(cue.float().view(b, 1))
+            c = (self.impact_cue(state, action) if cue is None else cue).float().view(b, 1)
+            unknown = c.isnan()
+            if self.cue_unknown is None and bool(unknown.any()):
+                raise ValueError("an impact cue of NaN means 'not known', which only a model trained with "
+                                 "--set model.impact_cue_dropout=0.5 (or any share > 0) has learned; give 0 or 1")
+            emb = self.cue_embed(c.nan_to_num(0.0))
+            out["extra_emb"] = emb if self.cue_unknown is None else torch.where(unknown, self.cue_unknown, emb)
         return out
 
     @torch.no_grad()
@@ -255,12 +265,13 @@ class WorldModel(nn.Module):
 
     def _denoise_fn(self, state: LatentState, action: torch.Tensor) -> Callable[..., tuple[torch.Tensor, ...]]:
         """D(x; sigma) for one step under `action`: action-guided when `self.guidance` != 1, and for a cued model with
-        `impact_cue_frames` off, the frame part from a pass with the cue off and the audio part from the cued pass
-        (all passes in one batch)."""
+        `impact_cue_frames` off, the frame part from a pass with the cue off (not known, for a model trained with cue
+        dropout; else none) and the audio part from the cued pass (all passes in one batch)."""
         cues: list[torch.Tensor | None] = [None]
         if self.impact is not None:  # the cue is decided once, before sampling, and pushed past its trained value
             cue = self.config.impact_cue_scale * self.impact_cue(state, action)
-            cues = [cue] if self.config.impact_cue_frames else [cue, torch.zeros_like(cue)]
+            off = torch.full_like(cue, float("nan") if self.cue_unknown is not None else 0.0)  # "not known", or "none"
+            cues = [cue] if self.config.impact_cue_frames else [cue, off]
         g = self._guidance
         actions = [action] if g == 1.0 else [action, torch.full_like(action, NULL_ACTION)]
         conds = [self.cond(state, a, cue=c) for c in cues for a in actions]

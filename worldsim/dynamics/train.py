@@ -89,8 +89,10 @@ def _keep_saved_model(cfg: DynamicsTrainConfig, payload: dict[str, Any], run: Pa
     replaces the heads; a new --out trains another architecture)."""
     saved = DynamicsConfig.from_dict(payload["config"])
     keep = {k: getattr(saved, k) for k in ("unet", "reward_head", "value_head", "value_gamma")}
-    if saved.impact_cue:  # a fine-tune may add an impact cue, not take one away
+    if saved.impact_cue:  # a fine-tune may add an impact cue (or its "not known" value), not take one away
         keep["impact_cue"] = True
+    if saved.impact_cue_dropout > 0 and cfg.model.impact_cue_dropout <= 0:
+        keep["impact_cue_dropout"] = saved.impact_cue_dropout
     changed = {k: v for k, v in keep.items() if getattr(cfg.model, k) != v}
     if not changed:
         return cfg
@@ -160,7 +162,11 @@ def _batch_loss(model: WorldModel, batch: dict[str, torch.Tensor], cfg: Dynamics
         drop = torch.rand(b, device=dev, generator=gen) < cfg.model.action_dropout
         action = torch.where(drop[:, None], torch.full_like(action, NULL_ACTION), action)
     cued = model.impact is not None
-    cond = model.cond(state, action, sigma_ctx, cue=batch["impact_next"] if cued else None)  # the real cue
+    cue = batch["impact_next"] if cued else None  # the real cue ...
+    if cued and cfg.model.impact_cue_dropout > 0:  # ... or, on a share of the windows, "not known"
+        unknown = torch.rand(b, device=dev, generator=gen) < cfg.model.impact_cue_dropout
+        cue = torch.where(unknown, torch.full_like(cue, float("nan")), cue)
+    cond = model.cond(state, action, sigma_ctx, cue=cue)
     m = cfg.model
     feats: dict[str, torch.Tensor] = {}
     probe = model.state_probe is not None and cfg.state_weight > 0
@@ -266,6 +272,10 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     if not 0.0 <= cfg.model.action_dropout < 1.0:
         raise ValueError(f"model.action_dropout is the share of windows trained without their action, in [0, 1); "
                          f"got {cfg.model.action_dropout} (0.1 is a usual value)")
+    if not 0.0 <= cfg.model.impact_cue_dropout < 1.0 or (cfg.model.impact_cue_dropout > 0 and not cfg.model.impact_cue):
+        raise ValueError(f"model.impact_cue_dropout is the share of windows whose impact cue is 'not known', in [0, 1),"
+                         f" for a model with model.impact_cue=true; got {cfg.model.impact_cue_dropout} with impact_cue="
+                         f"{cfg.model.impact_cue} (0.5 trains both conditions alike)")
     check_motion_share(cfg.motion_share)  # before any latent is encoded
     check_motion_share(cfg.reentry_share, "reentry_share", "windows at which an actuated body comes back into view")
     check_unmarked_share(cfg.unmarked_share)
@@ -353,6 +363,8 @@ def train_dynamics(data: list[str | Path], codecs_run: str | Path, run: str | Pa
     params = [p for p in model.parameters() if p.requires_grad]
     ema_params = [pe for pe, pm in zip(ema.parameters(), model.parameters()) if pm.requires_grad]
     head = {id(p) for m in (model.impact, model.cue_embed) if m is not None for p in m.parameters()}
+    if model.cue_unknown is not None:
+        head.add(id(model.cue_unknown))
     groups = [{"params": [p for p in params if id(p) not in head], "scale": 1.0}]
     if head:  # the impact head and the cue's embedding start from scratch in a fine-tune: a larger step size
         groups.append({"params": [p for p in params if id(p) in head], "scale": cfg.impact_lr_scale})

@@ -52,8 +52,10 @@ def main() -> None:
         acts = np.stack([ep["actions"][t:t + n] for t in starts])
         truth = event_steps(ep["ev_step"], ep["ev_level"], T + 1)
         with torch.no_grad():  # the head on the real context of every rollout step (no imagination before it)
-            real_cues = np.stack([model.impact_cue(real_context(model, ep, [t + h for t in starts]),
-                                                   torch.from_numpy(acts[:, h])).numpy() > 0.5 for h in range(n)], 1)
+            real_cues = np.stack([model.impact_cue(
+                real_context(model, ep, [t + h for t in starts]), torch.from_numpy(acts[:, h]),
+                real_context(model, ep, [t + h + 1 for t in starts]).frames[:, -1] if model.impact_looks_ahead else None
+            ).numpy() > 0.5 for h in range(n)], 1)  # (a look-ahead head reads the real next frame too)
         for j, t in enumerate(starts):
             counts["head_cues_real_context"] += onset_counts(real_cues[j], truth[t + 1:t + 1 + n])
         true_cue = lambda h: torch.tensor([float(truth[t + 1 + h]) for t in starts])  # noqa: E731

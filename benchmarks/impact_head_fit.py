@@ -54,7 +54,7 @@ def imagined_windows(model: WorldModel, data: list[str], seconds: float, seed: i
     sets = [open_dataset(root) for root in data]
     eps = [(ds, e) for ds in sets for e in ds.entries if split_of(e["index"], 10) == "train"]
     out: dict[str, list[torch.Tensor]] = {k: [] for k in ("ctx_frames", "ctx_audio", "ctx_actions", "action",
-                                                          "impact_next")}
+                                                          "impact_next", "next_frame")}
     t0 = time.monotonic()
     bar = tqdm(total=round(seconds), desc="imagine contexts", unit="s")
     while time.monotonic() - t0 < seconds:
@@ -74,6 +74,8 @@ def imagined_windows(model: WorldModel, data: list[str], seconds: float, seed: i
                     out[key].append(v.float())
                 out["impact_next"].append(torch.tensor([float(truth[t + 1 + h]) for t in starts]))
             _, _, _, state = model.step(state, act, denoising_steps, generator=gen)
+            if h > 0:
+                out["next_frame"].append(state.frames[:, -1].float())  # the step's own imagined frame
         bar.update(round(time.monotonic() - t0) - bar.n)
     bar.close()
     return {k: torch.cat(v) for k, v in out.items()}
@@ -127,7 +129,8 @@ def fit(model: WorldModel, kind: str, train: LatentWindows, val: LatentWindows, 
         if imagined is not None:  # half real, half imagined context
             rows = torch.from_numpy(rng.integers(0, len(imagined["action"]), batch // 2))
             w = {k: torch.cat([w[k][: batch - batch // 2], imagined[k][rows]]) for k in imagined}
-        logit = head(w["ctx_frames"], model.pad_audio(w["ctx_audio"]), w["ctx_actions"], w["action"])
+        state = LatentState(w["ctx_frames"], model.pad_audio(w["ctx_audio"]), w["ctx_actions"])
+        logit = model.impact_logit(state, w["action"], w["next_frame"])
         loss = torch.nn.functional.binary_cross_entropy_with_logits(logit, w["impact_next"])
         opt.zero_grad(set_to_none=True)
         loss.backward()

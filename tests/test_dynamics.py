@@ -583,7 +583,41 @@ def test_impact_cue_dropout_learns_a_not_known_cue_that_the_split_frame_pass_use
         cued.cond(state, w["action"], cue=torch.full((8,), float("nan")))
 
 
-@pytest.mark.parametrize("kind", ["pool", "keypoints", "keypoints_silent"])
+def test_a_look_ahead_impact_head_reads_the_frame_sampled_first_and_cues_the_audio_sampled_after(tiny_world, tmp_path):
+    import shutil
+
+    from worldsim.dynamics.latent_windows import LatentWindows
+    from worldsim.dynamics.model import LatentState
+
+    data, world = tiny_world
+    run = tmp_path / "ahead"
+    shutil.copytree(world, run)
+    model_cfg = replace(TINY, impact_cue=True, impact_cue_dropout=0.5, impact_head="keypoints_next")
+    cfg = DynamicsTrainConfig(model=model_cfg, batch=8, steps=10 ** 6, warmup=1, checkpoint_every_s=1e9, lr=3e-3)
+    start = torch.load(run / "dynamics.pt", weights_only=False)["step"]
+    result = train_dynamics([data], run, run, replace(cfg, steps=start + 20), progress=False)  # trains on next frames
+    assert np.isfinite(result["impact_bce"])
+    model = load_world_model(run, "cpu")
+    assert model.impact_looks_ahead and model.cue_unknown is not None
+    w = LatentWindows(sorted((world / "latents").glob("*.npz")), 4, split="all", with_impacts=True).get(np.arange(8))
+    state = LatentState(w["ctx_frames"], w["ctx_audio"], w["ctx_actions"], w["anchor"])
+    with pytest.raises(ValueError, match="next_frame"):
+        model.impact_logit(state, w["action"])
+    noise = model.initial_noise(8, torch.Generator().manual_seed(0))
+    seen = []
+    model.impact_cue = lambda s, a, nxt=None: seen.append(nxt) or torch.ones(a.shape[0])  # cue on, and what it read
+    zf, za = model.sample_latents(state, w["action"], noise, 1)
+    del model.impact_cue
+    unknown = model.denoiser(noise, torch.full((8,), model.config.sigma_max),
+                             **model.cond(state, w["action"], cue=torch.full((8,), float("nan"))))
+    cued = model.denoiser(noise, torch.full((8,), model.config.sigma_max),
+                          **model.cond(state, w["action"], cue=torch.full((8,), model.config.impact_cue_scale)))
+    assert len(seen) == 1 and torch.allclose(seen[0], zf)  # the head read the frame sampled first ...
+    assert torch.allclose(zf, unknown[0], atol=1e-5)  # ... with the cue not known (one step: x_0 = D(x_T))
+    assert torch.allclose(za, cued[1], atol=1e-5)  # and the audio was sampled again with the head's cue
+
+
+@pytest.mark.parametrize("kind", ["pool", "keypoints", "keypoints_silent", "keypoints_next"])
 def test_impact_heads_give_one_logit_per_window_and_learn_a_batch(tiny_world, kind):
     from worldsim.dynamics.heads import make_impact_head
     from worldsim.dynamics.latent_windows import LatentWindows
@@ -593,10 +627,11 @@ def test_impact_heads_give_one_logit_per_window_and_learn_a_batch(tiny_world, ki
     c, a, d = w["ctx_frames"].shape[2], w["action"].shape[1], w["ctx_audio"].shape[2]
     torch.manual_seed(0)
     head = make_impact_head(kind, c, d, a, 4, 4, w["ctx_frames"].shape[-1])
+    ahead = {"next_frame": w["next_frame"]} if kind == "keypoints_next" else {}  # a look-ahead head reads it
     opt = torch.optim.Adam(head.parameters(), lr=3e-3)
     losses = []
     for _ in range(30):
-        logit = head(w["ctx_frames"], w["ctx_audio"], w["ctx_actions"], w["action"])
+        logit = head(w["ctx_frames"], w["ctx_audio"], w["ctx_actions"], w["action"], **ahead)
         loss = torch.nn.functional.binary_cross_entropy_with_logits(logit, w["impact_next"])
         opt.zero_grad()
         loss.backward()
@@ -604,9 +639,12 @@ def test_impact_heads_give_one_logit_per_window_and_learn_a_batch(tiny_world, ki
         losses.append(float(loss))
     assert logit.shape == (16,) and losses[-1] < 0.5 * losses[0]
     with torch.no_grad():
-        louder = head(w["ctx_frames"], w["ctx_audio"] + 1.0, w["ctx_actions"], w["action"])
-        assert torch.equal(louder, head(w["ctx_frames"], w["ctx_audio"], w["ctx_actions"], w["action"])) == \
-            kind.endswith("silent")  # only the silent head ignores the context's sound
+        plain = head(w["ctx_frames"], w["ctx_audio"], w["ctx_actions"], w["action"], **ahead)
+        louder = head(w["ctx_frames"], w["ctx_audio"] + 1.0, w["ctx_actions"], w["action"], **ahead)
+        assert torch.equal(louder, plain) == kind.endswith("silent")  # only the silent head ignores the sound
+        if ahead:
+            moved = head(w["ctx_frames"], w["ctx_audio"], w["ctx_actions"], w["action"], w["next_frame"].flip(0))
+            assert not torch.allclose(moved, plain)
     with pytest.raises(ValueError, match="unknown impact head"):
         make_impact_head("mlp", c, d, a, 4, 4)
 

@@ -65,8 +65,8 @@ def cued_rollout(model: WorldModel, ep: dict[str, np.ndarray], starts: list[int]
         raise ValueError("this world model has no impact cue (train with --set model.impact_cue=true)")
     head, given, before = model.impact_cue, [], vars(model).get("impact_cue")  # a cue a caller already put there
 
-    def record(state: LatentState, action: torch.Tensor) -> torch.Tensor:
-        c = head(state, action) if cue is None else cue(len(given)).to(action.device)
+    def record(state: LatentState, action: torch.Tensor, next_frame: torch.Tensor | None = None) -> torch.Tensor:
+        c = head(state, action, next_frame) if cue is None else cue(len(given)).to(action.device)
         given.append(c.cpu().numpy() > 0.5)
         return c
 

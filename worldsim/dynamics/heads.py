@@ -173,30 +173,38 @@ class KeypointImpactHead(nn.Module):
     """
 
     def __init__(self, frame_channels: int, audio_dim: int, action_dim: int, context: int, audio_context: int,
-                 width: int = 64, keypoints: int = 32, latent_size: int = 8, hear: bool = True) -> None:
+                 width: int = 64, keypoints: int = 32, latent_size: int = 8, hear: bool = True,
+                 look_ahead: bool = False) -> None:
         super().__init__()
         self.hear = hear  # False: the context's audio is not read (in a rollout it is the model's own, cued, sound)
+        self.look_ahead = look_ahead  # True: also reads the step's own next frame latent (imagined first, uncued)
         self.conv, self.kp, self.softmax = keypoint_stem(frame_channels, width, keypoints, latent_size)
-        feat = context * (2 * keypoints + width) + hear * audio_context * audio_dim + (context + 1) * action_dim
+        frames = context + look_ahead
+        feat = frames * (2 * keypoints + width) + hear * audio_context * audio_dim + (context + 1) * action_dim
         self.mlp = nn.Sequential(nn.Linear(feat, 256), nn.SiLU(), nn.Linear(256, 256), nn.SiLU(), nn.Linear(256, 1))
 
     def forward(self, ctx_frames: torch.Tensor, ctx_audio: torch.Tensor, ctx_actions: torch.Tensor,
-                action: torch.Tensor) -> torch.Tensor:
-        """[B, K, C, h, w], [B, Ka, D], [B, K, A], [B, A] -> logit [B]."""
+                action: torch.Tensor, next_frame: torch.Tensor | None = None) -> torch.Tensor:
+        """[B, K, C, h, w], [B, Ka, D], [B, K, A], [B, A] (and, looking ahead, the next frame [B, C, h, w]) -> [B]."""
         b = ctx_frames.shape[0]
-        kp = frame_keypoints(self, ctx_frames.flatten(0, 1)).reshape(b, -1)  # one stem pass for all K frames
+        if self.look_ahead:
+            if next_frame is None:
+                raise ValueError("a look-ahead impact head reads the step's next frame latent; pass next_frame")
+            ctx_frames = torch.cat([ctx_frames, next_frame[:, None].to(ctx_frames.dtype)], 1)
+        kp = frame_keypoints(self, ctx_frames.flatten(0, 1)).reshape(b, -1)  # one stem pass for all frames
         heard = [ctx_audio.flatten(1)] if self.hear else []
         return self.mlp(torch.cat([kp, *heard, ctx_actions.flatten(1), action], 1))[:, 0]
 
 
 IMPACT_HEADS = {"pool": ImpactHead, "keypoints": KeypointImpactHead,
-                "keypoints_silent": functools.partial(KeypointImpactHead, hear=False)}
+                "keypoints_silent": functools.partial(KeypointImpactHead, hear=False),
+                "keypoints_next": functools.partial(KeypointImpactHead, look_ahead=True)}
 
 
 def make_impact_head(kind: str, frame_channels: int, audio_dim: int, action_dim: int, context: int,
                      audio_context: int, latent_size: int = 8) -> nn.Module:
-    """The impact head of `kind` ("pool", "keypoints", or "keypoints_silent": without the context's audio) for
-    latents [C, h, h]."""
+    """The impact head of `kind` ("pool", "keypoints", "keypoints_silent": without the context's audio, or
+    "keypoints_next": also reading the step's next frame) for latents [C, h, h]."""
     if kind not in IMPACT_HEADS:
         raise ValueError(f"unknown impact head {kind!r}; choose one of {sorted(IMPACT_HEADS)}")
     extra = {"latent_size": latent_size} if kind.startswith("keypoints") else {}

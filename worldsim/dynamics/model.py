@@ -150,15 +150,23 @@ class WorldModel(nn.Module):
         missing = self.audio_context - audio.shape[1]
         return torch.cat([audio[:, :1].expand(-1, missing, *audio.shape[2:]), audio], 1) if missing > 0 else audio
 
-    def impact_logit(self, state: LatentState, action: torch.Tensor) -> torch.Tensor:
-        """The impact head's logit of an audible impact in the step from `state` under `action` [B]."""
+    @property
+    def impact_looks_ahead(self) -> bool:
+        """Whether the impact head reads the step's next frame latent (then imagining samples that frame first)."""
+        return bool(getattr(self.impact, "look_ahead", False))
+
+    def impact_logit(self, state: LatentState, action: torch.Tensor,
+                     next_frame: torch.Tensor | None = None) -> torch.Tensor:
+        """The impact head's logit of an audible impact in the step from `state` under `action` [B] (a look-ahead
+        head also reads the step's next frame latent [B, C, h, w]; the others ignore it)."""
         if self.impact is None:
             raise ValueError("this world model has no impact head (train with --set model.impact_cue=true)")
-        return self.impact(state.frames.float(), state.audio.float(), state.actions.float(), action.float())
+        ahead = {"next_frame": next_frame.float() if next_frame is not None else None} if self.impact_looks_ahead else {}
+        return self.impact(state.frames.float(), state.audio.float(), state.actions.float(), action.float(), **ahead)
 
-    def impact_cue(self, state: LatentState, action: torch.Tensor) -> torch.Tensor:
+    def impact_cue(self, state: LatentState, action: torch.Tensor, next_frame: torch.Tensor | None = None) -> torch.Tensor:
         """1 where the impact head expects an audible impact in the step (P > config.impact_threshold), else 0 [B]."""
-        return (torch.sigmoid(self.impact_logit(state, action)) > self.config.impact_threshold).float()
+        return (torch.sigmoid(self.impact_logit(state, action, next_frame)) > self.config.impact_threshold).float()
 
     def cond(self, state: LatentState, action: torch.Tensor, ctx_noise: torch.Tensor | None = None,
              cue: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
@@ -260,18 +268,30 @@ class WorldModel(nn.Module):
         if sampler not in SAMPLERS:
             raise ValueError(f"unknown sampler {sampler!r}; choose one of {sorted(SAMPLERS)}")
         sigmas = karras_sigmas(denoising_steps, self.config.sigma_min, self.config.sigma_max, device=self.device)
-        zf, za = SAMPLERS[sampler](self._denoise_fn(state, action), noise, sigmas)
+        if not self.impact_looks_ahead:
+            return SAMPLERS[sampler](self._denoise_fn(state, action), noise, sigmas)
+        # a look-ahead head: the frame first, its cue not known (none, for a model without cue dropout); the head
+        # reads it, and the audio is sampled again from the same noise with that cue (2x the denoiser's cost)
+        zf, _ = SAMPLERS[sampler](self._denoise_fn(state, action, [self._cue_off(action)]), noise, sigmas)
+        cue = self.config.impact_cue_scale * self.impact_cue(state, action, zf)
+        _, za = SAMPLERS[sampler](self._denoise_fn(state, action, [cue]), noise, sigmas)
         return zf, za
 
-    def _denoise_fn(self, state: LatentState, action: torch.Tensor) -> Callable[..., tuple[torch.Tensor, ...]]:
+    def _cue_off(self, action: torch.Tensor) -> torch.Tensor:
+        """The cue that says nothing [B]: "not known" (NaN) for a model trained with cue dropout, else "none" (0)."""
+        return torch.full(action.shape[:1], float("nan") if self.cue_unknown is not None else 0.0, device=action.device)
+
+    def _denoise_fn(self, state: LatentState, action: torch.Tensor,
+                    cues: list[torch.Tensor] | None = None) -> Callable[..., tuple[torch.Tensor, ...]]:
         """D(x; sigma) for one step under `action`: action-guided when `self.guidance` != 1, and for a cued model with
         `impact_cue_frames` off, the frame part from a pass with the cue off (not known, for a model trained with cue
-        dropout; else none) and the audio part from the cued pass (all passes in one batch)."""
-        cues: list[torch.Tensor | None] = [None]
-        if self.impact is not None:  # the cue is decided once, before sampling, and pushed past its trained value
-            cue = self.config.impact_cue_scale * self.impact_cue(state, action)
-            off = torch.full_like(cue, float("nan") if self.cue_unknown is not None else 0.0)  # "not known", or "none"
-            cues = [cue] if self.config.impact_cue_frames else [cue, off]
+        dropout; else none) and the audio part from the cued pass (all passes in one batch); `cues` [B] given: one
+        pass per cue, the frames from the last and the audio from the first."""
+        if cues is None:
+            cues = [None]
+            if self.impact is not None:  # decided once, before sampling, and pushed past its trained value
+                cue = self.config.impact_cue_scale * self.impact_cue(state, action)
+                cues = [cue] if self.config.impact_cue_frames else [cue, self._cue_off(action)]
         g = self._guidance
         actions = [action] if g == 1.0 else [action, torch.full_like(action, NULL_ACTION)]
         conds = [self.cond(state, a, cue=c) for c in cues for a in actions]

@@ -200,7 +200,7 @@ def _batch_loss(model: WorldModel, batch: dict[str, torch.Tensor], cfg: Dynamics
     lt = torch.nn.functional.binary_cross_entropy_with_logits(term.float(), batch["terminated"])
     lv = value_loss(model.value, batch["ctx_frames"][:, -1], batch["next_frame"], batch["value_next"])
     li = torch.nn.functional.binary_cross_entropy_with_logits(
-        model.impact_logit(state, batch["action"]).float(), batch["impact_next"]) if cued else torch.zeros((), device=dev)
+        model.impact_logit(state, batch["action"], batch["next_frame"]).float(), batch["impact_next"]) if cued else torch.zeros((), device=dev)
     total = diff + cfg.head_weight * (lr_ + lt + lv) + cfg.state_weight * ls + cfg.impact_weight * li
     lk = la_[0] / cfg.attack_weight if la_ else torch.zeros((), device=dev)  # logged unweighted
     return total, torch.stack([total, lf, la, lr_, lt, lv, ls, lk, li]).detach().float()
@@ -217,7 +217,7 @@ def impact_threshold(model: WorldModel, windows: LatentWindows, batch: int = 102
     for i in range(0, len(windows), batch):
         w = {k: v.to(dev) for k, v in windows.get(np.arange(i, min(i + batch, len(windows)))).items()}
         state = LatentState(w["ctx_frames"], w["ctx_audio"], w["ctx_actions"])
-        probs.append(torch.sigmoid(model.impact_logit(state, w["action"])).cpu())
+        probs.append(torch.sigmoid(model.impact_logit(state, w["action"], w["next_frame"])).cpu())
         truth.append(w["impact_next"].cpu() > 0.5)
     p, y = torch.cat(probs).numpy(), torch.cat(truth).numpy()
     cuts = np.flatnonzero(np.diff(windows.index[:, 2])) + 1  # windows run through each episode in step order

@@ -20,3 +20,20 @@ PY
 CAL="calibrated:0 visual:0 calibrated:0:5 visual:0:0.05 still random"
 $W evaluate policies --run runs/cr38_split_packed --episodes 96 --policies $CAL --out $R/policies_packed_cal96.json
 $W evaluate dynamics --run runs/cr38_split --data data/push --out $R/dynamics_report.json
+
+# NOT YET RUN to the end (the machine running it was lost; about 2 hours with evaluation).
+# The same recipe with the cue "not known" on half the training windows (a learned embedding; 38 + 6 min as
+# benchmarks/results/cue_recipe; runs/ft_base's caches hold data/push_s11 too, encoded by the same codecs), then a look-ahead head
+# (keypoints_next: it also reads the step's frame, which the model samples first with the cue not known; the audio
+# is then sampled again with the head's cue) fitted for the same 6 minutes beside the recipe's keypoint head
+D5="data/push_s7 data/push_random_s8 data/push data/push_random data/push_s11"
+bash benchmarks/results/cue_recipe/recipe.sh runs/cd38 38 6 "model.impact_cue_dropout=0.5" > runs/cd38.log 2>&1
+cp runs/cd38/head_fit.json $R/cd38_head_fit_keypoints.json && cp runs/cd38/dynamics_config.json $R/cd38_dynamics_config.json
+.venv/bin/python benchmarks/impact_head_fit.py --run runs/cd38 --data $D5 --heads keypoints_next --minutes 6 \
+  --save runs/cd38_head --out $R/cd38_head_fit_keypoints_next.json
+for h in keypoints_next keypoints; do
+  $W evaluate dynamics --run runs/cd38_head_$h --data data/push --out $R/cd38_${h}_dynamics_report.json
+  .venv/bin/python benchmarks/impact_cue_check.py --run runs/cd38_head_$h --data data/push --out $R/cd38_${h}_cue_check.json
+  $W pack --run runs/cd38_head_$h --out runs/cd38_head_${h}_packed
+  $W evaluate policies --run runs/cd38_head_${h}_packed --episodes 96 --policies $CAL --out $R/cd38_${h}_policies_packed_cal96.json
+done

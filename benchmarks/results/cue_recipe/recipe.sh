@@ -4,6 +4,7 @@
 # fresh keypoint impact head fitted for HEAD_MINUTES (default 6) on those and data/push_s11 (3,000 more scripted
 # episodes; its latent cache is encoded with the same codecs, 6 minutes, like the other caches outside the budget),
 # everything else frozen; its threshold chosen by the report's +-1-step count. Writes RUN and RUN_head_keypoints.
+# On a fresh machine, first: bash benchmarks/results/cue_recipe/setup.sh (the data and runs/ft_base).
 # SET adds --set overrides to the dynamics training (e.g. "model.impact_cue_dropout=0.5").
 #   bash benchmarks/results/cue_recipe/recipe.sh RUN [MINUTES=38] [HEAD_MINUTES=6] [SET]
 set -euo pipefail

@@ -22,6 +22,10 @@ $W evaluate policies --run runs/cr38_split_packed --episodes 96 --policies $CAL 
 $W evaluate dynamics --run runs/cr38_split --data data/push --out $R/dynamics_report.json
 
 # NOT YET RUN to the end (the machine running it was lost; about 2 hours with evaluation).
+# Check the machine's speed first: cr38 made 20,204 dynamics steps in its 38 minutes (8.9 steps/s); the 2026-12-05
+# session's machine trained the same model at 2.3 steps/s, so there match the steps, not the minutes.
+# Smoke-tested end to end on that machine (a 1.5-minute model on data/push and data/push_random: train with the
+# dropout, fit keypoints_next, the dynamics report, the cue check, pack, evaluate policies): it all runs.
 # The same recipe with the cue "not known" on half the training windows (a learned embedding; 38 + 6 min as
 # benchmarks/results/cue_recipe; runs/ft_base's caches hold data/push_s11 too, encoded by the same codecs), then a look-ahead head
 # (keypoints_next: it also reads the step's frame, which the model samples first with the cue not known; the audio

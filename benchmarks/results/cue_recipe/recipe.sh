@@ -6,7 +6,8 @@
 # everything else frozen; its threshold chosen by the report's +-1-step count. Writes RUN and RUN_head_keypoints.
 # On a fresh machine, first: bash benchmarks/results/cue_recipe/setup.sh (the data and runs/ft_base).
 # SET adds --set overrides to the dynamics training (e.g. "model.impact_cue_dropout=0.5").
-#   bash benchmarks/results/cue_recipe/recipe.sh RUN [MINUTES=38] [HEAD_MINUTES=6] [SET]
+#   [STEPS=N] bash benchmarks/results/cue_recipe/recipe.sh RUN [MINUTES=38] [HEAD_MINUTES=6] [SET]
+# STEPS caps the dynamics steps (cr38 made 20,204 in 38 minutes): on a slower machine, STEPS=20204 and more minutes.
 set -euo pipefail
 export MUJOCO_GL=egl PYTHONPATH=$PWD
 W=.venv/bin/worldsim
@@ -17,7 +18,7 @@ SET=${4:-}
 D4="data/push_s7 data/push_random_s8 data/push data/push_random"
 mkdir -p $R && cp -p runs/ft_base/codecs.pt runs/ft_base/codecs_config.json $R/ && cp -rp runs/ft_base/latents $R/
 date
-$W train dynamics --data $D4 --codecs $R --out $R --minutes $M --steps 1000000 \
+$W train dynamics --data $D4 --codecs $R --out $R --minutes $M --steps ${STEPS:-1000000} \
   --set state_weight=1.0 model.unet.anchor=true unmarked_share=0.2 change_weight=2 model.impact_cue=true \
   impact_lr_scale=1 $SET > $R/train.log 2>&1
 tail -c 400 $R/train.log; date

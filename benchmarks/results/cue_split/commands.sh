@@ -23,7 +23,8 @@ $W evaluate dynamics --run runs/cr38_split --data data/push --out $R/dynamics_re
 
 # NOT YET RUN to the end (the machine running it was lost; about 2 hours with evaluation).
 # Check the machine's speed first: cr38 made 20,204 dynamics steps in its 38 minutes (8.9 steps/s); the 2026-12-05
-# session's machine trained the same model at 2.3 steps/s, so there match the steps, not the minutes.
+# session's machine trained the same model at 2.3 steps/s, so there match the steps, not the minutes
+# (STEPS=20204 bash .../recipe.sh runs/cd38 200 6 ...).
 # Smoke-tested end to end on that machine (a 1.5-minute model on data/push and data/push_random: train with the
 # dropout, fit keypoints_next, the dynamics report, the cue check, pack, evaluate policies): it all runs.
 # The same recipe with the cue "not known" on half the training windows (a learned embedding; 38 + 6 min as

@@ -21,7 +21,8 @@ CAL="calibrated:0 visual:0 calibrated:0:5 visual:0:0.05 still random"
 $W evaluate policies --run runs/cr38_split_packed --episodes 96 --policies $CAL --out $R/policies_packed_cal96.json
 $W evaluate dynamics --run runs/cr38_split --data data/push --out $R/dynamics_report.json
 
-# NOT YET RUN to the end (the machine running it was lost; about 2 hours with evaluation).
+# NOT YET RUN to the end (the machine running it was lost; about 2 hours with evaluation). Tried instead as a
+# 4,000-step fine-tune of the shipped model: benchmarks/results/cue_dropout_ft/ (docs/measured.md).
 # Check the machine's speed first: cr38 made 20,204 dynamics steps in its 38 minutes (8.9 steps/s); the 2026-12-05
 # session's machine trained the same model at 2.3 steps/s, so there match the steps, not the minutes
 # (STEPS=20204 bash .../recipe.sh runs/cd38 200 6 ...).

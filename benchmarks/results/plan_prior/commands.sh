@@ -11,6 +11,8 @@ python benchmarks/plan_prior.py eval runs/ft_base runs/prior20.pt --mode prior -
 python benchmarks/plan_prior.py eval runs/ft_base runs/prior20.pt --mode oracle --out $R/oracle_prior20_std06.json  # 6 min
 python benchmarks/plan_prior.py eval runs/ft_base runs/prior20.pt --mode learned --init-std 0.3 \
     --out $R/learned_std03.json                                                         # 14 min
+python benchmarks/plan_prior.py eval runs/ft_base runs/prior20.pt --mode learned --init-std 0.3 --seed 1006 \
+    --out $R/learned_std03_s1006.json                                                   # 14-20 min
 python benchmarks/plan_prior.py eval runs/ft_base runs/prior20.pt --mode learned --init-std 0.3 --value-weight 0 \
     --out $R/learned_std03_v0.json                                                      # 14 min
 # The 8-minute prior (prior8_alone.json, learned_prior8_std06.json): --minutes 8, then --mode prior and

@@ -2,7 +2,7 @@
 
     python benchmarks/plan_prior.py train RUN --data DIR [DIR ...] --out PRIOR.pt [--minutes 20]
     python benchmarks/plan_prior.py eval RUN PRIOR.pt --mode {prior,learned,oracle} --out OUT.json
-        [--seed 1000] [--episodes 6] [--value-weight 2] [--init-std 0.6]
+        [--seed 1000] [--episodes 6] [--value-weight 2] [--init-std 0.6] [--mix]
 
 `train` fits a policy prior on RUN's cached latents of expert (scripted) datasets: from the K context frame
 latents, the episode's anchor frame and the context actions it predicts the next H = 10 actions (an action
@@ -10,7 +10,9 @@ chunk, as in ACT, Zhao et al. 2023), MSE, keypoint stem as the run's heads. `eva
 real env: `prior` acts with the chunk's first action alone; `learned` and `oracle` plan with CEM (the planners'
 default budget: horizon 10, 32 samples, 6 elites, 2 iterations) whose initial mean at every step is the prior's
 chunk instead of the shifted previous plan (a policy prior for MPC, as in TD-MPC2, Hansen et al. 2024), scored
-in the learned model (reward head + value_weight V) or in the real simulator (the oracle).
+in the learned model (reward head + value_weight V) or in the real simulator (the oracle). With `--mix`, CEM starts
+from the shifted previous plan as the planners do, and the prior's chunk is one of its first candidates (TD-MPC2
+mixes policy samples with its Gaussian ones).
 """
 from __future__ import annotations
 
@@ -112,15 +114,27 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
 class PriorCEM:
     """A Policy: at every step the prior's chunk from the real context; alone, or the initial mean of CEM."""
 
-    def __init__(self, wm: Any, prior: ChunkPrior, model: Any | None, cfg: PlannerConfig) -> None:
-        self.model, self.prior, self.cfg = model, prior, cfg
+    def __init__(self, wm: Any, prior: ChunkPrior, model: Any | None, cfg: PlannerConfig, mix: bool = False) -> None:
+        self.model, self.prior, self.cfg, self.mix = model, prior, cfg, mix
         self.context = model if isinstance(model, LearnedModel) else LearnedModel(wm, value_weight=0.0)
         self.seconds: list[float] = []
         self.reset()
 
     def reset(self) -> None:
         self._last: np.ndarray | None = None
+        self._warm: np.ndarray | None = None
         self._rng = np.random.default_rng(0)
+
+    def _with_candidate(self, chunk: np.ndarray) -> Any:
+        """The model's score, whose first batch has the prior's chunk as its second candidate (after the mean)."""
+        first = [True]
+
+        def score(plans: np.ndarray) -> np.ndarray:
+            if first[0]:
+                plans[1] = chunk
+                first[0] = False
+            return self.model.returns(plans)
+        return score
 
     def act(self, obs: dict[str, Any]) -> np.ndarray:
         t0 = time.perf_counter()
@@ -130,8 +144,11 @@ class PriorCEM:
         s = self.context.state
         with torch.no_grad():
             plan = self.prior(s.frames.float(), s.anchor.float(), s.actions.float())[0].numpy().astype(np.float64)
-        if self.model is not None:
+        if self.model is not None and self.mix and self._warm is not None:
+            plan, _ = OPTIMISERS["cem"](self._with_candidate(plan), self._warm, self.cfg, self._rng)
+        elif self.model is not None:
             plan, _ = OPTIMISERS["cem"](self.model.returns, plan, self.cfg, self._rng)
+        self._warm = np.concatenate([plan[1:], plan[-1:]])
         self._last = np.asarray(plan[0], np.float32)
         self.seconds.append(time.perf_counter() - t0)
         return self._last.copy()
@@ -148,7 +165,7 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     model = {"prior": None, "learned": LearnedModel(wm, seed=args.seed, value_weight=args.value_weight),
              "oracle": OracleModel(env)}[args.mode]
     cfg = PlannerConfig(horizon=HORIZON, samples=32, iterations=2, elites=6, init_std=args.init_std)
-    policy = PriorCEM(wm, prior, model, cfg)
+    policy = PriorCEM(wm, prior, model, cfg, mix=args.mix)
     episodes = []
     for seed in tqdm(range(args.seed, args.seed + args.episodes), desc=f"{args.mode} episodes", unit="episode"):
         policy.seconds.clear()
@@ -156,7 +173,7 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
         episodes.append({"seed": seed, "return": round(float(summary["return"]), 2),
                          "success": bool(summary["success"]),
                          "seconds_per_action": round(float(np.mean(policy.seconds)), 3)})
-    return {"mode": args.mode, "prior": args.prior, "value_weight": args.value_weight, "init_std": args.init_std,
+    return {"mode": args.mode, "prior": args.prior, "mix": args.mix, "value_weight": args.value_weight, "init_std": args.init_std,
             "success": sum(e["success"] for e in episodes), "episodes_run": len(episodes),
             "mean_return": float(np.mean([e["return"] for e in episodes])), "episodes": episodes}
 
@@ -177,6 +194,8 @@ def main() -> None:
     e.add_argument("--episodes", type=int, default=6)
     e.add_argument("--value-weight", type=float, default=2.0)
     e.add_argument("--init-std", type=float, default=0.6)
+    e.add_argument("--mix", action="store_true",
+                   help="CEM starts from the shifted previous plan, the prior's chunk one of its first candidates")
     e.add_argument("--out", required=True)
     args = p.parse_args()
     result = train(args) if args.cmd == "train" else evaluate(args)

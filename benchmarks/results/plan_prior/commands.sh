@@ -15,5 +15,7 @@ python benchmarks/plan_prior.py eval runs/ft_base runs/prior20.pt --mode learned
     --out $R/learned_std03_s1006.json                                                   # 14-20 min
 python benchmarks/plan_prior.py eval runs/ft_base runs/prior20.pt --mode learned --init-std 0.3 --value-weight 0 \
     --out $R/learned_std03_v0.json                                                      # 14 min
+python benchmarks/plan_prior.py eval runs/ft_base runs/prior20.pt --mode learned --mix \
+    --out $R/learned_mix.json                                                           # 14-21 min
 # The 8-minute prior (prior8_alone.json, learned_prior8_std06.json): --minutes 8, then --mode prior and
 # --mode learned (init std 0.6).

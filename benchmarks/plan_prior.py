@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from pathlib import Path
 from typing import Any
 
 import worldsim  # noqa: F401  (first: sets MUJOCO_GL before mujoco is imported, registers the envs)
@@ -31,11 +30,14 @@ from tqdm import tqdm
 from worldsim.agents.learned_model import LearnedModel
 from worldsim.agents.oracle import OracleModel
 from worldsim.agents.trajectory_opt import OPTIMISERS, PlannerConfig
+from worldsim.checkpoint import load_checkpoint, save_checkpoint
 from worldsim.codecs.cache import encode_dataset
 from worldsim.data.rollout import rollout
 from worldsim.dynamics.heads import frame_keypoints, keypoint_stem
 from worldsim.dynamics.latent_windows import LatentWindows
 from worldsim.dynamics.model import load_world_model
+from worldsim.evaluation.report import write_json
+from worldsim.schedule import cosine_lr
 
 HORIZON = 10
 
@@ -86,9 +88,8 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     rng, budget, t0, step = np.random.default_rng(0), args.minutes * 60.0, time.time(), 0
     bar = tqdm(desc="train prior", unit="step")
     while time.time() - t0 < budget:
-        frac = (time.time() - t0) / budget
-        for g in opt.param_groups:
-            g["lr"] = 1e-3 * (0.05 + 0.475 * (1 + np.cos(np.pi * frac))) * min(1.0, (step + 1) / 100)
+        for g in opt.param_groups:  # over the time budget: the step count never binds
+            g["lr"] = cosine_lr(1e-3, step, 100, 1 << 62, (time.time() - t0) / budget)
         rows = rng.integers(0, len(tr), 128)
         b = tr.get(rows)
         loss = ((net(b["ctx_frames"], b["anchor"], b["ctx_actions"]) - chunk_targets(tr, rows, tr_end)) ** 2).mean()
@@ -106,7 +107,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         b, y = va.get(rows), chunk_targets(va, rows, va_end)
         mse = ((net(b["ctx_frames"], b["anchor"], b["ctx_actions"]) - y) ** 2).mean(dim=(0, 2))
         var = ((y - y.mean(0)) ** 2).mean(dim=(0, 2))
-    torch.save(net.state_dict(), args.out)
+    save_checkpoint(args.out, {"kind": "chunk_prior", "context": k, "state": net.state_dict()})
     return {"steps": step, "minutes": args.minutes, "data": args.data, "val_mse_per_step": mse.tolist(),
             "action_variance_per_step": var.tolist(), "r2_first_action": float(1 - mse[0] / var[0])}
 
@@ -158,8 +159,9 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     """Episodes from seeds seed .. seed+episodes-1 in the real env, acted by the prior or by CEM started from it."""
     torch.set_num_threads(2)
     wm = load_world_model(args.run, "cpu")
-    prior = ChunkPrior(context=wm.config.unet.context)
-    prior.load_state_dict(torch.load(args.prior, weights_only=True))
+    payload = load_checkpoint(args.prior, kind="chunk_prior")
+    prior = ChunkPrior(context=payload["context"])
+    prior.load_state_dict(payload["state"])
     prior.eval()
     env = gym.make(wm.config.env_id, **wm.config.env_kwargs)
     model = {"prior": None, "learned": LearnedModel(wm, seed=args.seed, value_weight=args.value_weight),
@@ -199,9 +201,7 @@ def main() -> None:
     e.add_argument("--out", required=True)
     args = p.parse_args()
     result = train(args) if args.cmd == "train" else evaluate(args)
-    out = Path(args.out if args.cmd == "eval" else str(args.out) + ".json")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2))
+    write_json(args.out if args.cmd == "eval" else str(args.out) + ".json", result)
     print(json.dumps({k: v for k, v in result.items() if k != "episodes"}, indent=2))
 
 
